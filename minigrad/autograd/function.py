@@ -1,0 +1,199 @@
+"""``Function``: an op written as an explicit forward/backward pair on backend arrays.
+
+``MyOp.apply(*args)`` unwraps tensors to arrays, runs ``forward``, wraps the result, and (when
+any input requires grad and grad mode is on) records a ``Context`` as the result's
+``grad_fn``: the node the backward engine later visits to call ``backward``.
+"""
+
+import re
+
+from minigrad.autograd import anomaly
+from minigrad.autograd.grad_mode import state
+from minigrad.errors import BackendError, DTypeError, ShapeError
+from minigrad.tensor import Tensor
+
+
+class Context:
+    """What ``forward`` leaves for ``backward``; also the op's node in the graph (grad_fn).
+
+    ``ctx.xp`` is the array namespace, ``ctx.backend`` the backend, ``ctx.needs_input_grad``
+    one bool per forward argument. Arrays needed by backward go through
+    ``save_for_backward`` so the engine can free them and detect in-place changes.
+    """
+
+    def __init__(self, fn, backend, needs_input_grad):
+        self.fn = fn
+        self.backend = backend
+        self.xp = backend.xp
+        self.needs_input_grad = needs_input_grad
+        self.inputs = ()  # per forward argument: the Tensor that receives a gradient, or None
+        self.outputs_meta = None  # (shape, dtype) per output, kept for multi-output ops
+        self.released = False
+        self.site = None  # where forward was called, recorded in anomaly mode
+        self._saved = ()
+        self._versions = ()  # (input tensor, its version) for each saved input array
+        self._non_differentiable = ()
+
+    def __repr__(self):
+        return f"<{self.fn.__name__}Backward>"
+
+    @property
+    def name(self):
+        """The op's user-facing name (``matmul``, ``log_softmax``, ...)."""
+        return self.fn.op_name
+
+    @property
+    def next_functions(self):
+        """The nodes this one sends gradients to (``None`` for leaves), as in PyTorch."""
+        return tuple(t._ctx if t is not None else None for t in self.inputs)
+
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        if self.released:
+            raise RuntimeError(freed_graph_message(self))
+        for tensor, version in self._versions:
+            if tensor._version != version:
+                raise RuntimeError(
+                    f"{self.name}: an array saved for backward was modified in place: its "
+                    f"tensor of shape {tuple(tensor.shape)} is at version {tensor._version}, "
+                    f"expected version {version}. Recompute the forward pass after changing it.")
+        return self._saved
+
+    def mark_non_differentiable(self, *arrays):
+        """Outputs that never carry a gradient (indices, masks)."""
+        self._non_differentiable = arrays
+
+    def release(self):
+        """Drop the saved arrays after backward (what ``retain_graph=False`` asks for)."""
+        self._saved = None
+        self.released = True
+
+
+def freed_graph_message(ctx):
+    return (f"Trying to backward through the graph a second time: the arrays {ctx.name} saved "
+            "were freed by the first backward. Pass retain_graph=True to the first backward "
+            "(or autograd.grad) if you need to backward twice.")
+
+
+def _snake_case(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Subclasses define two static methods, both on backend arrays::
+
+        forward(ctx, *args) -> array or tuple of arrays
+        backward(ctx, *grad_outputs) -> one gradient (or None) per forward argument
+
+    and are called as ``MyOp.apply(*args)``; tensor arguments arrive in ``forward`` as
+    arrays, anything else (a dim, a Python scalar) unchanged. Gradients that have the shape
+    of a broadcast result are summed back to each input's shape by the engine.
+    """
+
+    op_name = None  # user-facing name used in messages; defaults to the class name in snake_case
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "op_name" not in cls.__dict__:
+            cls.op_name = _snake_case(cls.__name__)
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        backend = None
+        float_dtype = None
+        any_requires_grad = False
+        arrays = []
+        for arg in args:
+            if isinstance(arg, Tensor):
+                if backend is None:
+                    backend = arg._backend
+                elif arg._backend is not backend:
+                    raise BackendError(f"{cls.op_name}: tensors on different backends "
+                                       f"({backend.name} and {arg._backend.name}); move one "
+                                       f"with .to({backend.name!r})")
+                data = arg.data
+                if data.dtype.kind == "f":
+                    if float_dtype is None:
+                        float_dtype = data.dtype
+                    elif data.dtype != float_dtype:
+                        raise DTypeError(_mixed_dtype_message(cls, args))
+                any_requires_grad = any_requires_grad or arg.requires_grad
+                arrays.append(data)
+            else:
+                arrays.append(arg)
+        if backend is None:
+            from minigrad.backends import get_backend
+
+            backend = get_backend()
+
+        grad_on = any_requires_grad and state.grad_enabled
+        if grad_on:
+            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        else:
+            needs = (False,) * len(args)
+        ctx = Context(cls, backend, needs)
+        try:
+            out = cls.forward(ctx, *arrays)
+        except (ShapeError, DTypeError, BackendError):
+            raise
+        except (ValueError, IndexError, TypeError) as err:
+            # NOTE: re-raised as the plain built-in so the message can name op and shapes
+            kind = next(k for k in (IndexError, TypeError, ValueError) if isinstance(err, k))
+            raise kind(f"{cls.op_name}: {err} (inputs {_describe(args)})") from err
+
+        if state.anomaly:
+            anomaly.check_forward(ctx, args, out)
+        ensure = backend.ensure_array
+        if type(out) is not tuple:
+            if not grad_on or out.dtype.kind != "f":
+                return Tensor._make(ensure(out), backend)
+            _record_inputs(ctx, args)
+            return Tensor._make(ensure(out), backend, True, ctx, 0)
+
+        if not grad_on:
+            return tuple(Tensor._make(ensure(o), backend) for o in out)
+        _record_inputs(ctx, args)
+        ctx.outputs_meta = tuple((o.shape, o.dtype) for o in out)
+        results = []
+        for index, o in enumerate(out):
+            differentiable = o.dtype.kind == "f" and not any(o is n for n in ctx._non_differentiable)
+            if differentiable:
+                results.append(Tensor._make(ensure(o), backend, True, ctx, index))
+            else:
+                results.append(Tensor._make(ensure(o), backend))
+        return tuple(results)
+
+
+def _record_inputs(ctx, args):
+    """Link the node to the inputs it sends gradients to; note versions of saved inputs."""
+    ctx.inputs = tuple(a if isinstance(a, Tensor) and a.requires_grad else None for a in args)
+    saved = ctx._saved
+    if saved:
+        ctx._versions = tuple((a, a._version) for a in args
+                              if isinstance(a, Tensor) and any(s is a.data for s in saved))
+
+
+def _describe(args):
+    parts = []
+    for a in args:
+        if isinstance(a, Tensor):
+            parts.append(f"{tuple(a.shape)} {a.dtype.name}")
+    return ", ".join(parts) or "none"
+
+
+def _mixed_dtype_message(cls, args):
+    return (f"{cls.op_name}: operands have different float dtypes ({_describe(args)}); minigrad "
+            "never promotes silently: convert one with .float() or .double()")

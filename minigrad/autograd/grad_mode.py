@@ -1,0 +1,77 @@
+"""Switches that change what ``Function.apply`` records: grad mode and anomaly detection.
+
+Both are per thread, as in PyTorch, and each context manager also works as a decorator.
+"""
+
+import functools
+import threading
+
+
+class _ThreadState(threading.local):
+    def __init__(self):
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+state = _ThreadState()
+
+
+def is_grad_enabled():
+    """Whether ops on tensors that require grad are recorded for backward."""
+    return state.grad_enabled
+
+
+class _GradModeSwitch:
+    """Sets grad mode for a ``with`` block or a decorated function, then restores it."""
+
+    mode = True
+
+    def __enter__(self):
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __exit__(self, *exc_info):
+        state.grad_enabled = self._previous
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeSwitch):  # noqa: N801 - PyTorch's name
+    """Record nothing for backward: for evaluation and in-place parameter updates."""
+
+    mode = False
+
+
+class enable_grad(_GradModeSwitch):  # noqa: N801 - PyTorch's name
+    """Record ops again inside a ``no_grad`` region."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeSwitch):  # noqa: N801 - PyTorch's name
+    """Set grad mode to ``mode`` at once (as a call) or for a ``with`` block."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, func):
+        state.grad_enabled = self._previous  # as a decorator it must not act at definition
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+
+        return wrapper

@@ -1,0 +1,70 @@
+"""Backend registry: which array libraries minigrad can use, and which one new tensors use.
+
+``available_backends()`` lists those usable on this machine, ``set_default_backend(name)``
+picks where new tensors live, ``get_backend(name)`` hands the Backend object to ops.
+"""
+
+from minigrad.backends.base import Backend
+from minigrad.backends.numpy_backend import NumpyBackend
+from minigrad.errors import BackendError
+
+# name -> Backend subclass; instances are made on first use, so a backend whose library is
+# missing costs nothing until asked for.
+_CLASSES = {"numpy": NumpyBackend}
+_PLANNED = {
+    "numba": "the Numba backend is not part of this release yet",
+    "cupy": "the CuPy backend is not part of this release yet",
+}
+_instances = {}
+_default = "numpy"
+_seed = None  # the last mg.manual_seed, applied to backends created after it too
+
+
+def available_backends():
+    """Names of the backends usable on this machine, the reference ``"numpy"`` first."""
+    return [name for name, cls in _CLASSES.items() if cls.is_available()]
+
+
+def get_backend(name=None):
+    """The Backend object called ``name`` (the default backend when ``None``)."""
+    name = _default if name is None else name
+    backend = _instances.get(name)
+    if backend is not None:
+        return backend
+    if isinstance(name, Backend):
+        return name
+    cls = _CLASSES.get(name)
+    if cls is None:
+        known = ", ".join(sorted(_CLASSES))
+        why = _PLANNED.get(name, f"unknown backend {name!r}")
+        raise BackendError(f"{why}; available backends: {known}")
+    if not cls.is_available():
+        raise BackendError(f"backend {name!r} is not usable here; install it with: {cls.install_hint}")
+    backend = _instances[name] = cls()
+    if _seed is not None:
+        backend.manual_seed(_seed)
+    return backend
+
+
+def set_default_backend(name):
+    """Make new tensors live on backend ``name`` (checked at once)."""
+    global _default
+    get_backend(name)
+    _default = name
+
+
+def get_default_backend():
+    """The name of the backend new tensors use."""
+    return _default
+
+
+def manual_seed(seed):
+    """Seed the random generator of every backend in use (and of any created later)."""
+    global _seed
+    _seed = seed
+    for backend in _instances.values():
+        backend.manual_seed(seed)
+
+
+__all__ = ["Backend", "available_backends", "get_backend", "set_default_backend",
+           "get_default_backend", "manual_seed"]

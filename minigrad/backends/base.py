@@ -1,0 +1,68 @@
+"""The backend interface: everything an op may ask of an array library.
+
+Ops see a backend through ``ctx.xp`` (its NumPy-compatible array namespace) and ``ctx.backend``
+(this object) for the few things the namespaces do not share: conversion to and from host
+memory, scatter-add, special functions, the seeded random generator, and fused kernels.
+A new backend subclasses ``Backend`` and fills in these methods; nothing else in minigrad
+names an array library.
+"""
+
+
+class Backend:
+    """One array library that tensors can live on."""
+
+    name = "abstract"
+    install_hint = ""
+
+    def __init__(self, xp):
+        self.xp = xp
+        self.kernels = {}  # op name -> fused implementation; empty means "use the generic op"
+        self.rng = self.new_generator(None)
+
+    def __repr__(self):
+        return f"<minigrad backend {self.name!r}>"
+
+    @classmethod
+    def is_available(cls):
+        """Whether the library (and, for GPUs, a device) can be used on this machine."""
+        raise NotImplementedError
+
+    def asarray(self, data, dtype=None, copy=False):
+        """A backend array from ``data`` (a nested list, scalar or any array-like)."""
+        raise NotImplementedError
+
+    def is_array(self, obj):
+        """Whether ``obj`` is this backend's array type (or one of its array scalars)."""
+        raise NotImplementedError
+
+    def ensure_array(self, value):
+        """``value`` as a proper array (array scalars become 0-d arrays)."""
+        raise NotImplementedError
+
+    def to_numpy(self, array):
+        """A NumPy array with the same contents (a host copy for device backends)."""
+        raise NotImplementedError
+
+    def format(self, array, prefix):
+        """The array's values as PyTorch prints them, continuation lines indented by ``prefix``."""
+        raise NotImplementedError
+
+    def scatter_add(self, target, index, values):
+        """``target[index] += values`` where repeated indices accumulate (in place)."""
+        raise NotImplementedError
+
+    def erf(self, x):
+        """The error function, elementwise, in ``x``'s dtype."""
+        raise NotImplementedError
+
+    def all_finite(self, array):
+        """True when no element is NaN or infinite (a host bool)."""
+        return bool(self.xp.isfinite(array).all())
+
+    def new_generator(self, seed):
+        """An independent random generator with NumPy's ``Generator`` methods."""
+        raise NotImplementedError
+
+    def manual_seed(self, seed):
+        """Reseed the backend's shared generator (what ``mg.manual_seed`` calls)."""
+        self.rng = self.new_generator(seed)

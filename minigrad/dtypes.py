@@ -1,0 +1,75 @@
+"""Element types, named as in PyTorch: ``mg.float32``, ``mg.float64``, ``mg.int64``, ``mg.bool``.
+
+A ``DType`` is only a name with a few facts about it; every backend turns the name into its
+own native dtype. It compares equal to the matching NumPy dtype or its name, so
+``t.dtype == "float32"`` and ``t.dtype == numpy.float32`` both read naturally.
+"""
+
+import builtins
+
+
+class DType:
+    """One element type (``minigrad.float32`` and friends)."""
+
+    __slots__ = ("name", "is_floating_point", "itemsize")
+
+    def __init__(self, name, is_floating_point, itemsize):
+        self.name = name
+        self.is_floating_point = is_floating_point
+        self.itemsize = itemsize
+
+    def __repr__(self):
+        return f"minigrad.{self.name}"
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self is other
+        if isinstance(other, str):
+            return other == self.name
+        name = getattr(other, "name", None) or getattr(other, "__name__", None)
+        return name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+float16 = DType("float16", True, 2)
+float32 = DType("float32", True, 4)
+float64 = DType("float64", True, 8)
+uint8 = DType("uint8", False, 1)
+int8 = DType("int8", False, 1)
+int16 = DType("int16", False, 2)
+int32 = DType("int32", False, 4)
+int64 = DType("int64", False, 8)
+bool = DType("bool", False, 1)  # noqa: A001 - PyTorch's name, read as mg.bool
+
+_BY_NAME = {d.name: d for d in (float16, float32, float64, uint8, int8, int16, int32, int64, bool)}
+_PYTHON_TYPES = {builtins.float: float64, builtins.int: int64, builtins.bool: bool}
+
+default_float = float32
+
+
+def from_name(name):
+    """The DType called ``name`` (a backend array's ``dtype.name``)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise TypeError(f"minigrad has no dtype {name!r}; supported: {sorted(_BY_NAME)}") from None
+
+
+def as_dtype(spec):
+    """Turn what a user may pass as ``dtype=`` into a DType.
+
+    Accepts a DType, its name, a NumPy dtype or scalar type, or a Python type (``float`` is
+    float64, ``int`` is int64, as in PyTorch).
+    """
+    if isinstance(spec, DType):
+        return spec
+    if isinstance(spec, str):
+        return from_name(spec)
+    if spec in _PYTHON_TYPES:
+        return _PYTHON_TYPES[spec]
+    name = getattr(spec, "name", None) or getattr(spec, "__name__", None)
+    if name is None:
+        raise TypeError(f"cannot interpret {spec!r} as a dtype")
+    return from_name(name)

@@ -1,0 +1,206 @@
+"""Activations: relu, leaky_relu, elu, sigmoid, tanh, gelu, softmax, log_softmax."""
+
+import math
+
+from minigrad.autograd.function import Function
+
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class ReLU(Function):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+
+    op_name = "relu"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        (y,) = ctx.saved_tensors
+        return ctx.xp.where(y > 0, g_y, 0)
+
+
+class LeakyReLU(Function):
+    """y = x where x > 0, else slope * x;  dy/dx = 1 or slope."""
+
+    op_name = "leaky_relu"
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.slope = slope
+        return ctx.xp.where(positive, x, x * slope)
+
+    @staticmethod
+    def backward(ctx, g_y):
+        (positive,) = ctx.saved_tensors
+        return ctx.xp.where(positive, g_y, g_y * ctx.slope), None
+
+
+class ELU(Function):
+    """y = x where x > 0, else alpha * (exp(x) - 1);  dy/dx = 1 or y + alpha."""
+
+    op_name = "elu"
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        xp = ctx.xp
+        positive = x > 0
+        y = xp.where(positive, x, alpha * xp.expm1(xp.minimum(x, 0)))
+        ctx.save_for_backward(positive, y)
+        ctx.alpha = alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        positive, y = ctx.saved_tensors
+        return ctx.xp.where(positive, g_y, g_y * (y + ctx.alpha)), None
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  dy/dx = y * (1 - y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 0.5 * ctx.xp.tanh(0.5 * x) + 0.5  # tanh form: exp(-x) overflows for x << 0
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        (y,) = ctx.saved_tensors
+        return g_y * y * (1 - y)
+
+
+class Tanh(Function):
+    """y = tanh(x);  dy/dx = 1 - y^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        (y,) = ctx.saved_tensors
+        return g_y * (1 - y * y)
+
+
+class GELU(Function):
+    """y = x * Phi(x), Phi the standard normal CDF;  dy/dx = Phi(x) + x * phi(x).
+
+    With ``approximate="tanh"``: Phi(x) ~ (1 + tanh(u)) / 2, u = sqrt(2/pi) (x + 0.044715 x^3).
+    """
+
+    op_name = "gelu"
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        xp = ctx.xp
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            ctx.save_for_backward(x, t)
+            return 0.5 * x * (1 + t)
+        cdf = 0.5 * (1 + ctx.backend.erf(x * _INV_SQRT_2))
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, g_y):
+        xp = ctx.xp
+        x, s = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            du_dx = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+            dy_dx = 0.5 * (1 + s) + 0.5 * x * (1 - s * s) * du_dx
+        else:
+            dy_dx = s + x * _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+        return g_y * dy_dx, None
+
+
+class Softmax(Function):
+    """y = exp(x) / sum(exp(x)) along dim;  g_x = y * (g_y - sum(g_y * y))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = ctx.xp
+        e = xp.exp(x - x.max(axis=dim, keepdims=True))  # NOTE: shift keeps exp finite
+        y = e / e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        (y,) = ctx.saved_tensors
+        return y * (g_y - (g_y * y).sum(axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x) along dim;  g_x = g_y - exp(y) * sum(g_y)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = ctx.xp
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        (y,) = ctx.saved_tensors
+        return g_y - ctx.xp.exp(y) * g_y.sum(axis=ctx.dim, keepdims=True), None
+
+
+def _dim(x, dim, op):
+    ndim = max(x.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of shape "
+                         f"{tuple(x.shape)} (expected in [{-ndim}, {ndim - 1}])")
+    return dim % ndim if x.ndim else None
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU.apply(x, negative_slope)
+
+
+def elu(x, alpha=1.0):
+    return ELU.apply(x, alpha)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def gelu(x, approximate="none"):
+    """GELU with the exact erf form, or PyTorch's ``approximate="tanh"``."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(x, approximate)
+
+
+def softmax(x, dim):
+    return Softmax.apply(x, _dim(x, dim, "softmax"))
+
+
+def log_softmax(x, dim):
+    return LogSoftmax.apply(x, _dim(x, dim, "log_softmax"))

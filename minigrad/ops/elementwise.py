@@ -1,0 +1,338 @@
+"""Elementwise arithmetic: add, sub, mul, div, neg, pow, exp, log, sqrt, abs, clamp,
+maximum, minimum, where, cast and comparisons.
+
+Binary ops broadcast as NumPy does; each backward returns gradients of the broadcast shape
+and the engine sums them back to each input's shape.
+"""
+
+from minigrad.autograd.function import Function
+from minigrad.ops._operands import binary_operands
+from minigrad.tensor import Tensor
+
+
+class Add(Function):
+    """out = a + b;  d/da = 1, d/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g_out):
+        return g_out, g_out
+
+
+class Sub(Function):
+    """out = a - b;  d/da = 1, d/db = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g_out):
+        return g_out, (-g_out if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """out = a * b;  d/da = b, d/db = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g_out):
+        a, b = ctx.saved_tensors
+        g_a = g_out * b if ctx.needs_input_grad[0] else None
+        g_b = g_out * a if ctx.needs_input_grad[1] else None
+        return g_a, g_b
+
+
+class Div(Function):
+    """out = a / b;  d/da = 1 / b, d/db = -a / b^2 = -out / b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g_out):
+        b, out = ctx.saved_tensors
+        g_a = g_out / b
+        g_b = -g_a * out if ctx.needs_input_grad[1] else None
+        return (g_a if ctx.needs_input_grad[0] else None), g_b
+
+
+class Neg(Function):
+    """out = -x;  d/dx = -1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g_out):
+        return -g_out
+
+
+class Pow(Function):
+    """out = x ** p;  d/dx = p * x^(p-1), d/dp = out * log(x) (0 where x == 0 and p >= 0)."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        if not ctx.backend.is_array(x):  # 2 ** t: give the base the exponent's dtype
+            x = ctx.xp.asarray(x, dtype=p.dtype)
+        out = x ** p
+        ctx.save_for_backward(x, p, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g_out):
+        xp = ctx.xp
+        x, p, out = ctx.saved_tensors
+        g_x = g_out * p * x ** (p - 1) if ctx.needs_input_grad[0] else None
+        g_p = None
+        if ctx.needs_input_grad[1]:
+            # NOTE: as PyTorch, 0 ** p has no slope in p for p >= 0 (log(0) would give nan)
+            at_zero = (x == 0) & (p >= 0)
+            safe_x = xp.where(at_zero, 1, x)
+            g_p = xp.where(at_zero, 0, g_out * out * xp.log(safe_x))
+        return g_x, g_p
+
+
+class Exp(Function):
+    """out = exp(x);  d/dx = out."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (out,) = ctx.saved_tensors
+        return g_out * out
+
+
+class Log(Function):
+    """out = log(x);  d/dx = 1 / x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (x,) = ctx.saved_tensors
+        return g_out / x
+
+
+class Sqrt(Function):
+    """out = sqrt(x);  d/dx = 1 / (2 out)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (out,) = ctx.saved_tensors
+        return g_out / (2 * out)
+
+
+class Abs(Function):
+    """out = |x|;  d/dx = sign(x) (0 at 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (x,) = ctx.saved_tensors
+        return g_out * ctx.xp.sign(x)
+
+
+class Clamp(Function):
+    """out = min(max(x, lo), hi);  d/dx = 1 where lo <= x <= hi, else 0 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = ctx.xp
+        inside = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        ctx.save_for_backward(inside)
+        return xp.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (inside,) = ctx.saved_tensors
+        return ctx.xp.where(inside, g_out, 0), None, None
+
+
+def _to_winner(xp, g_out, wins, ties):
+    """The gradient for the input that won an elementwise max/min: all, half on a tie."""
+    return xp.where(wins, g_out, xp.where(ties, g_out * 0.5, 0))
+
+
+class Maximum(Function):
+    """out = max(a, b) elementwise; the larger input gets the gradient, ties split it evenly."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        a, b = ctx.saved_tensors
+        xp = ctx.xp
+        return _to_winner(xp, g_out, a > b, a == b), _to_winner(xp, g_out, b > a, a == b)
+
+
+class Minimum(Function):
+    """out = min(a, b) elementwise; the smaller input gets the gradient, ties split it evenly."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        a, b = ctx.saved_tensors
+        xp = ctx.xp
+        return _to_winner(xp, g_out, a < b, a == b), _to_winner(xp, g_out, b < a, a == b)
+
+
+class Where(Function):
+    """out = a where cond else b;  d/da = cond, d/db = not cond."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return ctx.xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        (cond,) = ctx.saved_tensors
+        xp = ctx.xp
+        g_a = xp.where(cond, g_out, 0) if ctx.needs_input_grad[1] else None
+        g_b = xp.where(cond, 0, g_out) if ctx.needs_input_grad[2] else None
+        return None, g_a, g_b
+
+
+class Cast(Function):
+    """out = x converted to another dtype;  the gradient converts back."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.source_dtype = x.dtype
+        return x.astype(dtype.name)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        return g_out.astype(ctx.source_dtype), None
+
+
+def add(a, b):
+    """a + b with broadcasting."""
+    return Add.apply(*binary_operands(a, b))
+
+
+def sub(a, b):
+    """a - b with broadcasting."""
+    return Sub.apply(*binary_operands(a, b))
+
+
+def mul(a, b):
+    """a * b with broadcasting."""
+    return Mul.apply(*binary_operands(a, b))
+
+
+def div(a, b):
+    """a / b with broadcasting (true division: integer tensors give float32, as PyTorch)."""
+    return Div.apply(*binary_operands(a, b, true_division=True))
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def pow(x, exponent):  # noqa: A001 - torch.pow
+    """x ** exponent; either may be a tensor or a Python number."""
+    return Pow.apply(*binary_operands(x, exponent))
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001 - torch.abs
+    return Abs.apply(x)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 - torch.clamp's argument names
+    """Limit x to [min, max]; either bound may be None."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(x, min, max)
+
+
+def maximum(a, b):
+    return Maximum.apply(*binary_operands(a, b))
+
+
+def minimum(a, b):
+    return Minimum.apply(*binary_operands(a, b))
+
+
+def where(condition, a, b):
+    """Elements of a where condition holds, of b elsewhere (condition carries no gradient)."""
+    a, b = binary_operands(a, b)
+    if not isinstance(condition, Tensor):
+        like = a if isinstance(a, Tensor) else b
+        condition = Tensor(condition, backend=like._backend)
+    if condition.data.dtype.kind != "b":
+        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype.name}")
+    return Where.apply(condition, a, b)
+
+
+def cast(x, dtype):
+    """x in another dtype; differentiable between float dtypes."""
+    if x.dtype == dtype:
+        return x
+    return Cast.apply(x, dtype)
+
+
+_COMPARISONS = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
+                "gt": "greater", "ge": "greater_equal"}
+
+
+def compare(name, a, b):
+    """Elementwise comparison (``eq``, ``lt``, ...): a bool tensor with no gradient."""
+    a, b = binary_operands(a, b)
+    like = a if isinstance(a, Tensor) else b
+    ufunc = getattr(like._backend.xp, _COMPARISONS[name])
+    unwrap = [v.data if isinstance(v, Tensor) else v for v in (a, b)]
+    return Tensor._make(like._backend.ensure_array(ufunc(*unwrap)), like._backend)
