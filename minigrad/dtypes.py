@@ -41,7 +41,7 @@ int8 = DType("int8", False, 1)
 int16 = DType("int16", False, 2)
 int32 = DType("int32", False, 4)
 int64 = DType("int64", False, 8)
-bool = DType("bool", False, 1)  # noqa: A001 - PyTorch's name, read as mg.bool
+bool = DType("bool", False, 1)  # PyTorch's name: mg.bool
 
 _BY_NAME = {d.name: d for d in (float16, float32, float64, uint8, int8, int16, int32, int64, bool)}
 _PYTHON_TYPES = {builtins.float: float64, builtins.int: int64, builtins.bool: bool}

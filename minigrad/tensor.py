@@ -238,7 +238,7 @@ class Tensor:
         self._backend.xp.divide(data, other, out=data, casting="unsafe")
         return self
 
-    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    def clamp_(self, min=None, max=None):
         data = self._write("clamp_")
         self._backend.xp.clip(data, min, max, out=data)
         return self
@@ -342,7 +342,7 @@ class Tensor:
     def abs(self):
         return ops.abs(self)
 
-    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    def clamp(self, min=None, max=None):
         return ops.clamp(self, min, max)
 
     clip = clamp
@@ -418,6 +418,6 @@ class Tensor:
 
 
 # NOTE: imported last because the autograd engine and the ops are built on Tensor
+from minigrad import ops  # noqa: E402, I001
 from minigrad.autograd import engine  # noqa: E402
 from minigrad.autograd.grad_mode import state  # noqa: E402
-from minigrad import ops  # noqa: E402, I001

@@ -4,8 +4,8 @@ anomaly detection."""
 from minigrad.autograd.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.function import Context, Function
-from minigrad.autograd.gradcheck import GradcheckError, gradcheck
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.autograd.gradcheck import GradcheckError, gradcheck
 
 __all__ = ["AnomalyError", "Context", "Function", "GradcheckError", "backward",
            "detect_anomaly", "enable_grad", "grad", "gradcheck", "is_anomaly_enabled",

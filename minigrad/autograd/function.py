@@ -169,8 +169,8 @@ class Function:
         ctx.outputs_meta = tuple((o.shape, o.dtype) for o in out)
         results = []
         for index, o in enumerate(out):
-            differentiable = o.dtype.kind == "f" and not any(o is n for n in ctx._non_differentiable)
-            if differentiable:
+            excluded = any(o is n for n in ctx._non_differentiable)
+            if o.dtype.kind == "f" and not excluded:
                 results.append(Tensor._make(ensure(o), backend, True, ctx, index))
             else:
                 results.append(Tensor._make(ensure(o), backend))

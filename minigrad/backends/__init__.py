@@ -39,7 +39,8 @@ def get_backend(name=None):
         why = _PLANNED.get(name, f"unknown backend {name!r}")
         raise BackendError(f"{why}; available backends: {known}")
     if not cls.is_available():
-        raise BackendError(f"backend {name!r} is not usable here; install it with: {cls.install_hint}")
+        raise BackendError(f"backend {name!r} is not usable here; install it with: "
+                           f"{cls.install_hint}")
     backend = _instances[name] = cls()
     if _seed is not None:
         backend.manual_seed(_seed)

@@ -2,10 +2,25 @@
 snake_case function users call."""
 
 from minigrad.ops import activation, elementwise, indexing, linalg, reduction, shape
-from minigrad.ops.activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid,
-                                     softmax, tanh)
-from minigrad.ops.elementwise import (abs, add, cast, clamp, compare, div, exp, log, maximum,
-                                      minimum, mul, neg, pow, sqrt, sub, where)
+from minigrad.ops.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from minigrad.ops.elementwise import (
+    abs,
+    add,
+    cast,
+    clamp,
+    compare,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    sqrt,
+    sub,
+    where,
+)
 from minigrad.ops.indexing import getitem
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduction import argmax, argmin, max, mean, min, sum, var

@@ -271,7 +271,7 @@ def neg(x):
     return Neg.apply(x)
 
 
-def pow(x, exponent):  # noqa: A001 - torch.pow
+def pow(x, exponent):
     """x ** exponent; either may be a tensor or a Python number."""
     return Pow.apply(*binary_operands(x, exponent))
 
@@ -288,11 +288,11 @@ def sqrt(x):
     return Sqrt.apply(x)
 
 
-def abs(x):  # noqa: A001 - torch.abs
+def abs(x):
     return Abs.apply(x)
 
 
-def clamp(x, min=None, max=None):  # noqa: A002 - torch.clamp's argument names
+def clamp(x, min=None, max=None):
     """Limit x to [min, max]; either bound may be None."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")

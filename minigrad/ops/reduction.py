@@ -157,7 +157,7 @@ def _require_float(x, op):
         raise TypeError(f"{op}: needs a floating point tensor, got {x.dtype.name}")
 
 
-def sum(x, dim=None, keepdim=False):  # noqa: A001 - torch.sum
+def sum(x, dim=None, keepdim=False):
     """Sum over ``dim`` (an int, a tuple, or None for all)."""
     return Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
 
@@ -190,12 +190,12 @@ def _extreme(cls, x, dim, keepdim):
     return ValuesIndices(*cls.apply(x, axis, keepdim))
 
 
-def max(x, dim=None, keepdim=False):  # noqa: A001 - torch.max
+def max(x, dim=None, keepdim=False):
     """The largest element, or ``(values, indices)`` along ``dim``."""
     return _extreme(Max, x, dim, keepdim)
 
 
-def min(x, dim=None, keepdim=False):  # noqa: A001 - torch.min
+def min(x, dim=None, keepdim=False):
     """The smallest element, or ``(values, indices)`` along ``dim``."""
     return _extreme(Min, x, dim, keepdim)
 

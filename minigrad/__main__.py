@@ -1,0 +1,42 @@
+"""Command line: ``python -m minigrad gradcheck [--backend NAME] [--op NAME ...]``."""
+
+import argparse
+import sys
+import time
+
+
+def _gradcheck(args):
+    from minigrad.testing.sweep import gradcheck_sweep
+
+    started = time.perf_counter()
+    rows = gradcheck_sweep(args.op or None, [args.backend] if args.backend else None)
+    header = f"{'op':<14}{'backend':<9}{'samples':>8}{'inputs':>8}{'max abs err':>13}" \
+             f"{'max rel err':>13}  result"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r.op:<14}{r.backend:<9}{r.samples:>8}{r.inputs_checked:>8}"
+              f"{r.max_abs_error:>13.2e}{r.max_rel_error:>13.2e}  {'ok' if r.passed else 'FAIL'}")
+    failures = [r for r in rows if not r.passed]
+    for r in failures:
+        print(f"\n{r.op} on {r.backend}: {r.failure}")
+    ops = len({r.op for r in rows})
+    print(f"\n{len(rows) - len(failures)} of {len(rows)} checks passed ({ops} ops, float64 "
+          f"central differences vs backward, {time.perf_counter() - started:.1f} s)")
+    return 1 if failures else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="minigrad", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("gradcheck", help="check every registered op's backward "
+                                "against finite differences")
+    check.add_argument("--backend", help="only this backend (default: every available one)")
+    check.add_argument("--op", action="append", help="only this op (repeatable)")
+    check.set_defaults(run=_gradcheck)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""The op registry: one ``OpInfo`` per differentiable op, swept by every gradient test.
+
+An entry says how to call the op, which ``Function`` does the work, a float64 reference
+written against the array namespace ``xp`` (NumPy when run), how to draw sample inputs, and
+where the op's derivative is defined: kinks and poles are data here (``Domain``), not special
+cases in tests. Sample arguments that are float arrays become tensors that require grad,
+integer and bool arrays become plain tensors, anything else is passed as it is.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import minigrad as mg
+from minigrad.ops import activation, elementwise, indexing, linalg, reduction, shape
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where samples are drawn: [low, high], kept ``margin`` away from ``away_from`` points;
+    ``distinct`` spaces values apart so max/min have no near-ties."""
+
+    low: float = -2.0
+    high: float = 2.0
+    away_from: tuple = ()
+    margin: float = 0.1
+    distinct: bool = False
+
+
+@dataclass(frozen=True)
+class SampleInput:
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    name: str
+    op: Callable  # (*tensors, **kwargs) -> Tensor
+    function: type  # the Function whose backward is checked
+    ref: Callable  # (xp, *float64 arrays, **kwargs) -> array
+    samples: Callable  # (SampleMaker) -> list of SampleInput
+    domain: Domain = Domain()
+    torch_op: Callable = None  # (torch, *tensors, **kwargs) -> tensor, for parity tests
+    forward_rtol32: float = 1e-5
+    random: bool = False
+
+
+class SampleMaker:
+    """Draws float64 sample arrays inside an op's domain from a seeded generator."""
+
+    def __init__(self, domain, rng, xp):
+        self.domain, self.rng, self.xp = domain, rng, xp
+
+    def __call__(self, *shape, low=None, high=None):
+        d = self.domain
+        low = d.low if low is None else low
+        high = d.high if high is None else high
+        size = math.prod(shape)
+        if d.distinct:
+            # NOTE: evenly spaced values in random order: no two closer than the grid step
+            grid = self.xp.linspace(low, high, size) if size > 1 else self.xp.zeros(size) + low
+            x = self.rng.permutation(grid).reshape(shape)
+        else:
+            x = self.rng.uniform(low, high, size=shape)
+        for point in d.away_from:
+            offset = x - point
+            near = self.xp.abs(offset) < d.margin
+            push = self.xp.where(offset >= 0, d.margin, -d.margin)
+            x = self.xp.where(near, point + push + offset, x)
+        return self.xp.asarray(x, dtype="float64")
+
+    def index(self, high, *shape):
+        return self.rng.integers(0, high, size=shape).tolist()
+
+
+# ---------------------------------------------------------------- sample generators
+def _unary(make):
+    return [SampleInput((make(3, 4),), name="matrix"),
+            SampleInput((make(2, 3, 2),), name="3d"),
+            SampleInput((make(),), name="scalar"),
+            SampleInput((make(1),), name="one_element"),
+            SampleInput((make(0, 3),), name="empty")]
+
+
+def _binary(make):
+    return [SampleInput((make(3, 4), make(3, 4)), name="same_shape"),
+            SampleInput((make(3, 4), make(4)), name="broadcast_row"),
+            SampleInput((make(3, 1), make(1, 4)), name="outer"),
+            SampleInput((make(), make(2, 3)), name="scalar_tensor"),
+            SampleInput((make(2, 3), 1.5), name="python_scalar"),
+            SampleInput((-0.75, make(2, 3)), name="python_scalar_left"),
+            SampleInput((make(0, 3), make(3)), name="empty")]
+
+
+def _reductions(make, with_empty=True):
+    samples = [SampleInput((make(3, 4),), name="all"),
+               SampleInput((make(3, 4),), {"dim": 1}, name="dim1"),
+               SampleInput((make(2, 3, 4),), {"dim": (0, 2)}, name="dims02"),
+               SampleInput((make(2, 3, 4),), {"dim": -1, "keepdim": True}, name="keepdim"),
+               SampleInput((make(),), name="scalar"),
+               SampleInput((make(1),), {"dim": 0}, name="one_element")]
+    if with_empty:
+        samples.append(SampleInput((make(0, 3),), {"dim": 0}, name="empty"))
+    return samples
+
+
+def _var_samples(make):
+    return [SampleInput((make(3, 4),), name="all"),
+            SampleInput((make(3, 4),), {"dim": 1}, name="dim1"),
+            SampleInput((make(2, 3, 4),), {"dim": (0, 2), "keepdim": True}, name="dims02"),
+            SampleInput((make(5),), {"correction": 0}, name="population"),
+            SampleInput((make(4, 3),), {"dim": 0, "unbiased": False}, name="biased")]
+
+
+def _extreme_samples(make):
+    return [SampleInput((make(3, 4),), name="all"),
+            SampleInput((make(3, 4),), {"dim": 1}, name="dim1"),
+            SampleInput((make(2, 3, 4),), {"dim": 0, "keepdim": True}, name="keepdim"),
+            SampleInput((make(),), name="scalar"),
+            SampleInput((make(1),), {"dim": 0}, name="one_element")]
+
+
+def _softmax_samples(make):
+    return [SampleInput((make(3, 5),), {"dim": 1}, name="rows"),
+            SampleInput((make(4, 3),), {"dim": 0}, name="columns"),
+            SampleInput((make(2, 3, 4),), {"dim": -1}, name="3d"),
+            SampleInput((make(1),), {"dim": 0}, name="one_element"),
+            SampleInput((make(2, 3, low=-1e4, high=1e4),), {"dim": 1}, name="huge_logits")]
+
+
+def _matmul_samples(make):
+    return [SampleInput((make(3, 4), make(4, 5)), name="2d"),
+            SampleInput((make(4), make(4)), name="dot"),
+            SampleInput((make(4), make(4, 3)), name="vector_matrix"),
+            SampleInput((make(3, 4), make(4)), name="matrix_vector"),
+            SampleInput((make(2, 3, 4), make(4, 2)), name="batched_broadcast"),
+            SampleInput((make(2, 1, 3, 4), make(3, 4, 2)), name="batch_broadcast_both"),
+            SampleInput((make(4), make(2, 4, 3)), name="vector_batched"),
+            SampleInput((make(1, 1), make(1, 1)), name="one_element"),
+            SampleInput((make(0, 4), make(4, 2)), name="empty")]
+
+
+def _pow_samples(make):
+    return [SampleInput((make(3, 4), make(3, 4)), name="tensor_exponent"),
+            SampleInput((make(3, 4), make(4)), name="broadcast"),
+            SampleInput((make(2, 3), 3), name="int_exponent"),
+            SampleInput((make(2, 3), -1.5), name="float_exponent"),
+            SampleInput((1.7, make(2, 3)), name="scalar_base"),
+            SampleInput((make(), make(2)), name="scalar_tensor")]
+
+
+def _clamp_samples(make):
+    return [SampleInput((make(3, 4),), {"min": -0.5, "max": 0.7}, name="both"),
+            SampleInput((make(3, 4),), {"min": -0.5}, name="min_only"),
+            SampleInput((make(3, 4),), {"max": 0.7}, name="max_only"),
+            SampleInput((make(),), {"min": -0.5, "max": 0.7}, name="scalar")]
+
+
+def _where_samples(make):
+    return [SampleInput((make(3, 4) > 0, make(3, 4), make(3, 4)), name="same_shape"),
+            SampleInput((make(3, 1) > 0, make(3, 4), make(4)), name="broadcast"),
+            SampleInput((make(2, 3) > 0, make(2, 3), 0.25), name="python_scalar")]
+
+
+def _shape_samples(method):
+    def samples(make):
+        return [SampleInput((make(*s),), kw, name=name) for name, s, kw in method]
+    return samples
+
+
+def _getitem_samples(make):
+    x = make(4, 5)
+    return [SampleInput((x,), {"index": (1, slice(None, None, 2))}, name="basic"),
+            SampleInput((x,), {"index": (slice(1, 3), None, Ellipsis)}, name="none_ellipsis"),
+            SampleInput((x,), {"index": [0, 2, 2, 3, 0]}, name="repeated_rows"),
+            SampleInput((x,), {"index": ([0, 1, 1], [4, 2, 2])}, name="pairs_repeated"),
+            SampleInput((x,), {"index": (slice(None), make.index(5, 6))}, name="column_gather"),
+            SampleInput((make(2, 3, 4),), {"index": (Ellipsis, 1)}, name="last_axis"),
+            SampleInput((make(3),), {"index": 1}, name="to_scalar")]
+
+
+def _join_samples(make):
+    return [SampleInput((make(2, 3), make(4, 3)), {"dim": 0}, name="rows"),
+            SampleInput((make(2, 3), make(2, 1), make(2, 2)), {"dim": 1}, name="three"),
+            SampleInput((make(2, 3, 2), make(2, 3, 2)), {"dim": -1}, name="last")]
+
+
+def _stack_samples(make):
+    return [SampleInput((make(2, 3), make(2, 3)), {"dim": 0}, name="first"),
+            SampleInput((make(2, 3), make(2, 3), make(2, 3)), {"dim": 2}, name="new_last"),
+            SampleInput((make(), make()), {"dim": 0}, name="scalars")]
+
+
+def _gelu_samples(make):
+    return [SampleInput((make(3, 4),), name="exact"),
+            SampleInput((make(3, 4),), {"approximate": "tanh"}, name="tanh"),
+            SampleInput((make(2, 3, low=-8, high=8),), name="tails")]
+
+
+# ---------------------------------------------------------------- references
+def _np_erf(xp, x):
+    return xp.vectorize(math.erf, otypes=["float64"])(x)  # an oracle independent of ours
+
+
+def _gelu_ref(xp, x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + xp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + _np_erf(xp, x / math.sqrt(2)))
+
+
+def _softmax_ref(xp, x, dim):
+    e = xp.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _log_softmax_ref(xp, x, dim):
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def _var_ref(xp, x, dim=None, keepdim=False, correction=None, unbiased=None):
+    ddof = correction if correction is not None else (0 if unbiased is False else 1)
+    return xp.var(x, axis=dim, ddof=ddof, keepdims=keepdim)
+
+
+def _extreme_ref(pick):
+    def ref(xp, x, dim=None, keepdim=False):
+        return getattr(xp, pick)(x, axis=dim, keepdims=keepdim)
+    return ref
+
+
+def _index_ref(xp, x, index):
+    def convert(part):
+        return xp.asarray(part) if isinstance(part, list) else part
+    index = tuple(map(convert, index)) if isinstance(index, tuple) else convert(index)
+    return x[index]
+
+
+def _torch_index(torch, x, index):
+    def convert(part):
+        return torch.tensor(part) if isinstance(part, list) else part
+    index = tuple(map(convert, index)) if isinstance(index, tuple) else convert(index)
+    return x[index]
+
+
+def _torch_extreme(pick):
+    def op(torch, x, dim=None, keepdim=False):
+        if dim is None:
+            return getattr(torch, pick)(x)
+        return getattr(torch, pick)(x, dim=dim, keepdim=keepdim).values
+    return op
+
+
+def _torch_var(torch, x, dim=None, keepdim=False, correction=None, unbiased=None):
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return torch.var(x, dim=dim, keepdim=keepdim, correction=correction)
+
+
+# ---------------------------------------------------------------- the registry
+_E, _A, _R, _S = elementwise, activation, reduction, shape
+_AWAY_FROM_ZERO = Domain(away_from=(0.0,))
+_POSITIVE = Domain(low=0.2, high=3.0)
+
+OP_DB = [
+    OpInfo("add", lambda a, b: a + b, _E.Add, lambda xp, a, b: a + b, _binary,
+           torch_op=lambda torch, a, b: a + b),
+    OpInfo("sub", lambda a, b: a - b, _E.Sub, lambda xp, a, b: a - b, _binary,
+           torch_op=lambda torch, a, b: a - b),
+    OpInfo("mul", lambda a, b: a * b, _E.Mul, lambda xp, a, b: a * b, _binary,
+           torch_op=lambda torch, a, b: a * b),
+    OpInfo("div", lambda a, b: a / b, _E.Div, lambda xp, a, b: a / b, _binary,
+           domain=Domain(away_from=(0.0,), margin=0.3), torch_op=lambda torch, a, b: a / b),
+    OpInfo("neg", lambda x: -x, _E.Neg, lambda xp, x: -x, _unary,
+           torch_op=lambda torch, x: -x),
+    OpInfo("pow", lambda x, p: x ** p, _E.Pow, lambda xp, x, p: xp.power(x, p), _pow_samples,
+           domain=Domain(low=0.3, high=2.0), torch_op=lambda torch, x, p: x ** p),
+    OpInfo("exp", mg.exp, _E.Exp, lambda xp, x: xp.exp(x), _unary,
+           torch_op=lambda torch, x: torch.exp(x)),
+    OpInfo("log", mg.log, _E.Log, lambda xp, x: xp.log(x), _unary, domain=_POSITIVE,
+           torch_op=lambda torch, x: torch.log(x)),
+    OpInfo("sqrt", mg.sqrt, _E.Sqrt, lambda xp, x: xp.sqrt(x), _unary, domain=_POSITIVE,
+           torch_op=lambda torch, x: torch.sqrt(x)),
+    OpInfo("abs", mg.abs, _E.Abs, lambda xp, x: xp.abs(x), _unary, domain=_AWAY_FROM_ZERO,
+           torch_op=lambda torch, x: torch.abs(x)),
+    OpInfo("clamp", lambda x, **kw: x.clamp(**kw), _E.Clamp,
+           lambda xp, x, min=None, max=None: xp.clip(x, min, max), _clamp_samples,
+           domain=Domain(away_from=(-0.5, 0.7)),
+           torch_op=lambda torch, x, **kw: torch.clamp(x, **kw)),
+    OpInfo("maximum", mg.maximum, _E.Maximum, lambda xp, a, b: xp.maximum(a, b),
+           lambda make: _binary(make)[:4], domain=Domain(distinct=True),
+           torch_op=lambda torch, a, b: torch.maximum(a, b)),
+    OpInfo("minimum", mg.minimum, _E.Minimum, lambda xp, a, b: xp.minimum(a, b),
+           lambda make: _binary(make)[:4], domain=Domain(distinct=True),
+           torch_op=lambda torch, a, b: torch.minimum(a, b)),
+    OpInfo("where", mg.where, _E.Where, lambda xp, c, a, b: xp.where(c, a, b), _where_samples,
+           torch_op=lambda torch, c, a, b: torch.where(c, a, b)),
+    OpInfo("matmul", lambda a, b: a @ b, linalg.MatMul, lambda xp, a, b: a @ b,
+           _matmul_samples, torch_op=lambda torch, a, b: a @ b, forward_rtol32=1e-4),
+    OpInfo("sum", lambda x, **kw: x.sum(**kw), _R.Sum,
+           lambda xp, x, dim=None, keepdim=False: x.sum(axis=dim, keepdims=keepdim),
+           _reductions, torch_op=lambda torch, x, dim=None, keepdim=False: (
+               x.sum() if dim is None else x.sum(dim=dim, keepdim=keepdim))),
+    OpInfo("mean", lambda x, **kw: x.mean(**kw), _R.Mean,
+           lambda xp, x, dim=None, keepdim=False: x.mean(axis=dim, keepdims=keepdim),
+           lambda make: _reductions(make, with_empty=False),
+           torch_op=lambda torch, x, dim=None, keepdim=False: (
+               x.mean() if dim is None else x.mean(dim=dim, keepdim=keepdim))),
+    OpInfo("var", lambda x, **kw: x.var(**kw), _R.Var, _var_ref, _var_samples,
+           torch_op=_torch_var, forward_rtol32=1e-4),
+    OpInfo("max", lambda x, **kw: x.max(**kw) if "dim" not in kw else x.max(**kw).values,
+           _R.Max, _extreme_ref("max"), _extreme_samples,
+           domain=Domain(distinct=True), torch_op=_torch_extreme("max")),
+    OpInfo("min", lambda x, **kw: x.min(**kw) if "dim" not in kw else x.min(**kw).values,
+           _R.Min, _extreme_ref("min"), _extreme_samples, domain=Domain(distinct=True),
+           torch_op=_torch_extreme("min")),
+    OpInfo("reshape", lambda x, shape: x.reshape(shape), _S.Reshape,
+           lambda xp, x, shape: x.reshape(shape),
+           _shape_samples([("merge", (2, 3, 4), {"shape": (6, 4)}),
+                           ("infer", (3, 4), {"shape": (-1,)}),
+                           ("scalar", (), {"shape": (1, 1)})]),
+           torch_op=lambda torch, x, shape: x.reshape(shape)),
+    OpInfo("transpose", lambda x, d0, d1: x.transpose(d0, d1), _S.Transpose,
+           lambda xp, x, d0, d1: xp.swapaxes(x, d0, d1),
+           _shape_samples([("2d", (3, 4), {"d0": 0, "d1": 1}),
+                           ("3d", (2, 3, 4), {"d0": -1, "d1": 0})]),
+           torch_op=lambda torch, x, d0, d1: x.transpose(d0, d1)),
+    OpInfo("permute", lambda x, dims: x.permute(*dims), _S.Permute,
+           lambda xp, x, dims: xp.transpose(x, dims),
+           _shape_samples([("3d", (2, 3, 4), {"dims": (2, 0, 1)}),
+                           ("negative", (2, 3, 4), {"dims": (-1, 1, 0)})]),
+           torch_op=lambda torch, x, dims: x.permute(*dims)),
+    OpInfo("squeeze", lambda x, **kw: x.squeeze(**kw), _S.Reshape,
+           lambda xp, x, dim=None: xp.squeeze(x, axis=dim) if dim is None or x.shape[dim] == 1
+           else x,
+           _shape_samples([("all", (1, 3, 1, 2), {}), ("one_dim", (3, 1, 2), {"dim": 1}),
+                           ("not_one", (3, 2), {"dim": 0})]),
+           torch_op=lambda torch, x, **kw: x.squeeze(**kw)),
+    OpInfo("unsqueeze", lambda x, dim: x.unsqueeze(dim), _S.Reshape,
+           lambda xp, x, dim: xp.expand_dims(x, dim),
+           _shape_samples([("front", (3, 2), {"dim": 0}), ("back", (3, 2), {"dim": -1}),
+                           ("scalar", (), {"dim": 0})]),
+           torch_op=lambda torch, x, dim: x.unsqueeze(dim)),
+    OpInfo("flatten", lambda x, **kw: x.flatten(**kw), _S.Reshape,
+           lambda xp, x, start_dim=0, end_dim=-1: x.reshape(
+               x.shape[:start_dim] + (-1,) + x.shape[end_dim % x.ndim + 1:]),
+           _shape_samples([("all", (2, 3, 4), {}), ("inner", (2, 3, 4, 2),
+                                                    {"start_dim": 1, "end_dim": 2})]),
+           torch_op=lambda torch, x, **kw: x.flatten(**kw)),
+    OpInfo("getitem", lambda x, index: x[index], indexing.GetItem, _index_ref,
+           _getitem_samples, torch_op=_torch_index),
+    OpInfo("cat", lambda *xs, dim: mg.cat(xs, dim=dim), _S.Cat,
+           lambda xp, *xs, dim: xp.concatenate(xs, axis=dim), _join_samples,
+           torch_op=lambda torch, *xs, dim: torch.cat(xs, dim=dim)),
+    OpInfo("stack", lambda *xs, dim: mg.stack(xs, dim=dim), _S.Stack,
+           lambda xp, *xs, dim: xp.stack(xs, axis=dim), _stack_samples,
+           torch_op=lambda torch, *xs, dim: torch.stack(xs, dim=dim)),
+    OpInfo("relu", lambda x: x.relu(), _A.ReLU, lambda xp, x: xp.maximum(x, 0), _unary,
+           domain=_AWAY_FROM_ZERO, torch_op=lambda torch, x: torch.relu(x)),
+    OpInfo("leaky_relu", lambda x, **kw: _A.leaky_relu(x, **kw), _A.LeakyReLU,
+           lambda xp, x, negative_slope=0.01: xp.where(x > 0, x, negative_slope * x),
+           lambda make: _unary(make) + [SampleInput((make(3, 4),), {"negative_slope": 0.2},
+                                                    name="slope")],
+           domain=_AWAY_FROM_ZERO,
+           torch_op=lambda torch, x, **kw: torch.nn.functional.leaky_relu(x, **kw)),
+    OpInfo("elu", lambda x, **kw: _A.elu(x, **kw), _A.ELU,
+           lambda xp, x, alpha=1.0: xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))),
+           lambda make: _unary(make) + [SampleInput((make(3, 4),), {"alpha": 0.5},
+                                                    name="alpha")],
+           domain=_AWAY_FROM_ZERO,
+           torch_op=lambda torch, x, **kw: torch.nn.functional.elu(x, **kw)),
+    OpInfo("sigmoid", lambda x: x.sigmoid(), _A.Sigmoid, lambda xp, x: 1 / (1 + xp.exp(-x)),
+           lambda make: _unary(make) + [SampleInput((make(2, 3, low=-30, high=30),),
+                                                    name="saturated")],
+           torch_op=lambda torch, x: torch.sigmoid(x)),
+    OpInfo("tanh", lambda x: x.tanh(), _A.Tanh, lambda xp, x: xp.tanh(x), _unary,
+           torch_op=lambda torch, x: torch.tanh(x)),
+    OpInfo("gelu", lambda x, **kw: _A.gelu(x, **kw), _A.GELU, _gelu_ref, _gelu_samples,
+           torch_op=lambda torch, x, **kw: torch.nn.functional.gelu(x, **kw)),
+    OpInfo("softmax", lambda x, dim: x.softmax(dim), _A.Softmax, _softmax_ref,
+           _softmax_samples, torch_op=lambda torch, x, dim: torch.softmax(x, dim)),
+    OpInfo("log_softmax", lambda x, dim: x.log_softmax(dim), _A.LogSoftmax, _log_softmax_ref,
+           _softmax_samples, torch_op=lambda torch, x, dim: torch.log_softmax(x, dim)),
+]
+
+OPS_BY_NAME = {info.name: info for info in OP_DB}
