@@ -116,7 +116,8 @@ class _Extreme(Function):
         dim, keepdim = ctx.dim, ctx.keepdim
         if dim is None:
             (ties,) = ctx.saved_tensors
-            return xp.where(ties, g_values / ties.sum(), 0), None, None
+            share = g_values / ties.sum(dtype=g_values.dtype)  # NOTE: an int count would promote
+            return xp.where(ties, share, 0), None, None
         (indices,) = ctx.saved_tensors
         if not keepdim:
             g_values = xp.expand_dims(g_values, dim)
