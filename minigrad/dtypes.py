@@ -49,6 +49,18 @@ _PYTHON_TYPES = {builtins.float: float64, builtins.int: int64, builtins.bool: bo
 default_float = float32
 
 
+_BY_ARRAY_DTYPE = {}  # a backend's dtype object -> DType, filled on first sight
+
+
+def of_array(array):
+    """The DType of a backend array (cached: reading ``dtype.name`` is slow in NumPy 2)."""
+    try:
+        return _BY_ARRAY_DTYPE[array.dtype]
+    except KeyError:
+        dtype = _BY_ARRAY_DTYPE[array.dtype] = from_name(array.dtype.name)
+        return dtype
+
+
 def from_name(name):
     """The DType called ``name`` (a backend array's ``dtype.name``)."""
     try:

@@ -80,7 +80,7 @@ class Tensor:
 
     @property
     def dtype(self):
-        return dtypes.from_name(self.data.dtype.name)
+        return dtypes.of_array(self.data)
 
     @property
     def backend(self):

@@ -70,7 +70,7 @@ def _root_gradients(tensors, grads):
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
                                    f"outputs, but the output has shape {tuple(t.shape)}; pass "
                                    "gradient= with that shape")
-            g = xp.ones_like(t.data)
+            g = xp.ones(t.data.shape, dtype=t.data.dtype)
         else:
             g = g.data if isinstance(g, Tensor) else t._backend.asarray(g, dtype=t.data.dtype)
             if g.shape != t.data.shape:
@@ -119,7 +119,9 @@ def _run(roots, retain_graph, targets):
             node_targets[(t._ctx, t._out_index)] = index
     captured = {}
 
-    def deliver(tensor, g, owned):
+    def deliver(tensor, g, others):
+        """Route ``g`` to the node that made ``tensor``, a captured target, or a leaf's grad.
+        ``others`` are the arrays ``g`` must not be shared with (None: always copy)."""
         if tensor._ctx is not None:
             grads = pending.setdefault(tensor._ctx, {})
             previous = grads.get(tensor._out_index)
@@ -130,11 +132,11 @@ def _run(roots, retain_graph, targets):
                 previous = captured.get(index)
                 captured[index] = g if previous is None else previous + g
         else:
-            _accumulate_leaf(tensor, g, owned)
+            _accumulate_leaf(tensor, g, others)
 
     pending = {}
     for t, g in roots:
-        deliver(t, g, owned=False)
+        deliver(t, g, None)
 
     previous_mode = state.grad_enabled
     state.grad_enabled = False  # NOTE: backward math must not record a graph of its own
@@ -162,10 +164,7 @@ def _run(roots, retain_graph, targets):
                 if tensor is None or g is None:
                     continue
                 g = _conform(node, position, tensor, g)
-                owned = (getattr(g, "base", None) is None
-                         and not any(g is o for o in grad_outputs)
-                         and not any(g is o for o in input_grads[:position]))
-                deliver(tensor, g, owned)
+                deliver(tensor, g, (grad_outputs, input_grads[:position]))
             if not retain_graph:
                 node.release()
     finally:
@@ -207,10 +206,22 @@ def sum_to_shape(xp, g, shape, describe):
     return g.reshape(shape)
 
 
-def _accumulate_leaf(leaf, g, owned):
+def _is_fresh(g, others):
+    """True when ``g`` is a new array no one else holds: not a view, and not one of
+    ``others`` (the node's incoming gradients, or another input's gradient)."""
+    if others is None or getattr(g, "base", None) is not None:
+        return False
+    for group in others:
+        for other in group:
+            if g is other:
+                return False
+    return True
+
+
+def _accumulate_leaf(leaf, g, others):
     """``leaf.grad += g``, in place so references to ``.grad`` stay valid."""
     if leaf.grad is None:
-        g = leaf._backend.ensure_array(g if owned else g.copy())
+        g = leaf._backend.ensure_array(g if _is_fresh(g, others) else g.copy())
         leaf.grad = Tensor._make(g, leaf._backend)
     else:
         leaf.grad.data += g

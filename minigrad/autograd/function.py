@@ -116,6 +116,7 @@ class Function:
         float_dtype = None
         any_requires_grad = False
         arrays = []
+        inputs = []  # per argument: the Tensor to send a gradient to, or None
         for arg in args:
             if isinstance(arg, Tensor):
                 if backend is None:
@@ -130,20 +131,22 @@ class Function:
                         float_dtype = data.dtype
                     elif data.dtype != float_dtype:
                         raise DTypeError(_mixed_dtype_message(cls, args))
-                any_requires_grad = any_requires_grad or arg.requires_grad
                 arrays.append(data)
+                if arg.requires_grad:
+                    any_requires_grad = True
+                    inputs.append(arg)
+                else:
+                    inputs.append(None)
             else:
                 arrays.append(arg)
+                inputs.append(None)
         if backend is None:
             from minigrad.backends import get_backend
 
             backend = get_backend()
 
         grad_on = any_requires_grad and state.grad_enabled
-        if grad_on:
-            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        else:
-            needs = (False,) * len(args)
+        needs = tuple(t is not None for t in inputs) if grad_on else (False,) * len(args)
         ctx = Context(cls, backend, needs)
         try:
             out = cls.forward(ctx, *arrays)
@@ -160,12 +163,12 @@ class Function:
         if type(out) is not tuple:
             if not grad_on or out.dtype.kind != "f":
                 return Tensor._make(ensure(out), backend)
-            _record_inputs(ctx, args)
+            _record_inputs(ctx, args, inputs)
             return Tensor._make(ensure(out), backend, True, ctx, 0)
 
         if not grad_on:
             return tuple(Tensor._make(ensure(o), backend) for o in out)
-        _record_inputs(ctx, args)
+        _record_inputs(ctx, args, inputs)
         ctx.outputs_meta = tuple((o.shape, o.dtype) for o in out)
         results = []
         for index, o in enumerate(out):
@@ -177,9 +180,9 @@ class Function:
         return tuple(results)
 
 
-def _record_inputs(ctx, args):
+def _record_inputs(ctx, args, inputs):
     """Link the node to the inputs it sends gradients to; note versions of saved inputs."""
-    ctx.inputs = tuple(a if isinstance(a, Tensor) and a.requires_grad else None for a in args)
+    ctx.inputs = tuple(inputs)
     saved = ctx._saved
     if saved:
         ctx._versions = tuple((a, a._version) for a in args

@@ -34,6 +34,9 @@ def as_float(t, dtype=dtypes.default_float):
 
 def binary_operands(a, b, true_division=False):
     """``a, b`` ready for a binary Function (see the module docstring)."""
+    if isinstance(a, Tensor) and a.data.dtype.kind == "f":  # the common cases, checked first
+        if (isinstance(b, Tensor) and b.data.dtype.kind == "f") or type(b) in _PY_SCALARS:
+            return a, b
     a, b = _python_scalar(a), _python_scalar(b)
     like = a if isinstance(a, Tensor) else b
     if not isinstance(a, Tensor) and not is_scalar(a):

@@ -10,6 +10,16 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_CUBIC = 0.044715
 
 
+def logistic(xp, x):
+    """1 / (1 + exp(-x)) without overflow, to full relative precision in both tails.
+
+    NOTE: with e = exp(-|x|) <= 1 nothing overflows; for x < 0 the form e / (1 + e) keeps
+    tiny results exact where 1 - (something near 1) would cancel.
+    """
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1, e) / (1 + e)
+
+
 class ReLU(Function):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
@@ -70,7 +80,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = 0.5 * ctx.xp.tanh(0.5 * x) + 0.5  # tanh form: exp(-x) overflows for x << 0
+        y = logistic(ctx.xp, x)
         ctx.save_for_backward(y)
         return y
 

@@ -49,3 +49,43 @@ def matmul(a, b):
         raise ShapeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                          f"multiplied ({inner_a} columns in a vs {inner_b} rows in b)")
     return MatMul.apply(a, b)
+
+
+class Linear(Function):
+    """y = x @ weight^T + bias (x is (..., in), weight (out, in), bias (out,)).
+
+    g_x = g_y @ weight,  g_weight = g_y^T @ x,  g_bias = sum of g_y over all but the last
+    axis. One fused op instead of a transpose, a matmul and an add: one graph node per layer.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        g_x = g_y @ weight if needs[0] else None
+        g_weight = g_bias = None
+        if needs[1]:
+            g_weight = g_y.reshape(-1, g_y.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if needs[2]:
+            g_bias = g_y.reshape(-1, g_y.shape[-1]).sum(axis=0)
+        return g_x, g_weight, g_bias
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias, as ``torch.nn.functional.linear``."""
+    if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+        raise ShapeError(f"linear: input has {x.shape[-1] if x.ndim else 0} features, weight "
+                         f"expects {weight.shape[1] if weight.ndim == 2 else '?'} (input "
+                         f"{tuple(x.shape)}, weight {tuple(weight.shape)})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ShapeError(f"linear: bias has shape {tuple(bias.shape)}, expected "
+                         f"({weight.shape[0]},) for weight {tuple(weight.shape)}")
+    return Linear.apply(x, weight, bias)

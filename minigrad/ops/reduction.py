@@ -19,7 +19,9 @@ def normalize_dims(dim, ndim, op):
         if not -bound <= d < bound:
             raise IndexError(f"{op}: dim {d} is out of range for a {ndim}-d tensor "
                              f"(expected in [{-bound}, {bound - 1}])")
-    axes = sorted({d % bound for d in dims}) if ndim else []
+    if ndim == 0:  # a 0-d tensor accepts dim 0 or -1 and has no axis to reduce
+        return ()
+    axes = sorted({d % bound for d in dims})
     if len(axes) != len(dims):
         raise ValueError(f"{op}: dim {dim} repeats an axis")
     return tuple(axes)
@@ -33,10 +35,13 @@ def _count(shape, axes):
 
 
 def _expand_back(xp, g_out, axes, keepdim, shape):
-    """Give a reduced gradient back the reduced axes, broadcast to the input's shape."""
+    """Give a reduced gradient back the reduced axes, broadcast to the input's shape (as a
+    new array: cheaper than expand_dims + broadcast_to, and safe to keep as a leaf's grad)."""
+    g_x = xp.empty(shape, dtype=g_out.dtype)
     if not keepdim:
-        g_out = xp.expand_dims(g_out, axes)
-    return xp.broadcast_to(g_out, shape)
+        g_out = g_out.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    g_x[...] = g_out
+    return g_x
 
 
 class Sum(Function):

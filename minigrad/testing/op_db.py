@@ -3,8 +3,9 @@
 An entry says how to call the op, which ``Function`` does the work, a float64 reference
 written against the array namespace ``xp`` (NumPy when run), how to draw sample inputs, and
 where the op's derivative is defined: kinks and poles are data here (``Domain``), not special
-cases in tests. Sample arguments that are float arrays become tensors that require grad,
-integer and bool arrays become plain tensors, anything else is passed as it is.
+cases in tests. Sample arguments that are float arrays become tensors that require grad (unless
+listed in ``frozen``), integer and bool arrays become plain tensors, anything else is passed
+as it is.
 """
 
 import math
@@ -29,9 +30,13 @@ class Domain:
 
 @dataclass(frozen=True)
 class SampleInput:
+    """Arguments for one call of an op; ``frozen`` lists positions of float arguments that
+    must not require grad (class weights, masks)."""
+
     args: tuple
     kwargs: dict = field(default_factory=dict)
     name: str = ""
+    frozen: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,14 @@ def _is_array(value):
 
 def make_args(sample, backend="numpy", dtype=mg.float64, requires_grad=True):
     """Tensors for a sample: float arrays in ``dtype`` (requiring grad), others as they are."""
-    def convert(value):
+    def convert(position, value):
         if not _is_array(value):
             return value
         if value.dtype.kind == "f":
-            return mg.tensor(value, dtype=dtype, requires_grad=requires_grad, backend=backend)
+            grad = requires_grad and position not in sample.frozen
+            return mg.tensor(value, dtype=dtype, requires_grad=grad, backend=backend)
         return mg.tensor(value, backend=backend)
-    return tuple(convert(a) for a in sample.args)
+    return tuple(convert(i, a) for i, a in enumerate(sample.args))
 
 
 def bind_kwargs(op, kwargs):

@@ -1,0 +1,74 @@
+"""Hook handles and the identity ops that let a Module see the gradients of its output and
+input (``register_full_backward_hook``)."""
+
+import itertools
+
+from minigrad.autograd.function import Function
+
+_ids = itertools.count()
+
+
+class RemovableHandle:
+    """Returned by ``register_*_hook``; ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = next(_ids)
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+
+
+class BackwardHookState:
+    """One forward call's bookkeeping: the output gradients, kept until the input ones come."""
+
+    def __init__(self, module, hooks, n_inputs):
+        self.module, self.hooks = module, hooks
+        self.grad_outputs = None
+        self.n_inputs = n_inputs
+
+    def fire(self, grad_inputs):
+        for hook in list(self.hooks.values()):
+            hook(self.module, grad_inputs, self.grad_outputs)
+
+
+class OutputGradTap(Function):
+    """Identity on the module's output; its backward records the output's gradient, and fires
+    the hooks at once when no input of the module requires grad."""
+
+    op_name = "backward_hook"
+
+    @staticmethod
+    def forward(ctx, x, state):
+        ctx.state = state
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        state = ctx.state
+        state.grad_outputs = (g,)
+        if state.n_inputs == 0:
+            state.fire((None,))
+        return g, None
+
+
+class InputGradTap(Function):
+    """Identity on the module's input; its backward fires the hooks with the input gradient."""
+
+    op_name = "backward_hook"
+
+    @staticmethod
+    def forward(ctx, x, state):
+        ctx.state = state
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.state.fire((g,))
+        return g, None

@@ -1,0 +1,1 @@
+"""The layer modules, one family per file."""

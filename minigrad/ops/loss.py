@@ -1,0 +1,181 @@
+"""Losses as fused ops: mse, l1, cross entropy (log-softmax + NLL in one), NLL, and binary
+cross entropy with logits. Each supports ``reduction`` in "mean" | "sum" | "none"."""
+
+from minigrad.autograd.function import Function
+from minigrad.ops.activation import logistic
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(losses, reduction, denominator=None):
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return total
+    return total / (losses.size if denominator is None else denominator)
+
+
+def _unreduce(xp, g_out, reduction, shape, denominator=None):
+    """The gradient of the reduction: per-element gradient of shape ``shape``."""
+    if reduction == "none":
+        return g_out
+    if reduction == "mean":
+        count = 1
+        for n in shape:
+            count *= n
+        g_out = g_out / (count if denominator is None else denominator)
+    return xp.broadcast_to(g_out, shape)
+
+
+class _PointwiseLoss(Function):
+    """Shared body of elementwise losses f(diff), diff = input - target; subclasses give
+    ``value(xp, diff)`` = f and ``slope(xp, diff)`` = f'."""
+
+    @classmethod
+    def forward(cls, ctx, input, target, reduction):
+        diff = input - target
+        ctx.save_for_backward(diff)
+        ctx.reduction = reduction
+        return _reduce(ctx.xp, cls.value(ctx.xp, diff), reduction)
+
+    @classmethod
+    def backward(cls, ctx, g_out):
+        xp = ctx.xp
+        (diff,) = ctx.saved_tensors
+        g_diff = _unreduce(xp, g_out, ctx.reduction, diff.shape) * cls.slope(xp, diff)
+        return (g_diff if ctx.needs_input_grad[0] else None,
+                -g_diff if ctx.needs_input_grad[1] else None, None)
+
+
+class MSELoss(_PointwiseLoss):
+    """loss = (input - target)^2;  d/dinput = 2 (input - target)."""
+
+    op_name = "mse_loss"
+
+    @staticmethod
+    def value(xp, diff):
+        return diff * diff
+
+    @staticmethod
+    def slope(xp, diff):
+        return 2 * diff
+
+
+class L1Loss(_PointwiseLoss):
+    """loss = |input - target|;  d/dinput = sign(input - target)."""
+
+    op_name = "l1_loss"
+
+    @staticmethod
+    def value(xp, diff):
+        return xp.abs(diff)
+
+    @staticmethod
+    def slope(xp, diff):
+        return xp.sign(diff)
+
+
+def target_weights(xp, target, n_classes, dtype, weight, ignore_index, smoothing):
+    """Per sample i and class c, the weight a_ic with which -log p_ic enters the loss.
+
+    a_ic = (1 - smoothing) * w[t_i] * [c == t_i] + smoothing / C * w[c], zero for ignored
+    samples; also returns the "mean" denominator, sum_i w[t_i] over samples not ignored
+    (PyTorch's convention, with w = 1 when no class weights are given).
+    """
+    kept = target != ignore_index
+    safe_target = xp.where(kept, target, 0)
+    one_hot = xp.arange(n_classes) == safe_target[:, None]
+    class_weight = xp.ones(n_classes, dtype=dtype) if weight is None else weight
+    picked = class_weight[safe_target] * kept
+    a = one_hot * ((1.0 - smoothing) * picked)[:, None]
+    if smoothing:
+        a = a + (smoothing / n_classes) * class_weight * kept[:, None]
+    return a.astype(dtype, copy=False), picked.sum()
+
+
+class _ClassLoss(Function):
+    """Shared body of cross entropy and NLL: loss_i = -sum_c a_ic * log p_ic."""
+
+    from_logits = True
+
+    @classmethod
+    def forward(cls, ctx, scores, target, weight, ignore_index, smoothing, reduction):
+        xp = ctx.xp
+        if cls.from_logits:
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        else:
+            log_p = scores
+        a, denominator = target_weights(xp, target, scores.shape[1], scores.dtype, weight,
+                                        ignore_index, smoothing)
+        ctx.save_for_backward(log_p, a)
+        ctx.reduction, ctx.denominator = reduction, denominator
+        losses = -(a * log_p).sum(axis=1)
+        return _reduce(losses, reduction, denominator)
+
+    @classmethod
+    def backward(cls, ctx, g_out):
+        xp = ctx.xp
+        log_p, a = ctx.saved_tensors
+        g_loss = _unreduce(xp, g_out, ctx.reduction, (log_p.shape[0],), ctx.denominator)[:, None]
+        if cls.from_logits:  # d/dz of -sum_c a_c log softmax(z)_c = sum(a) * softmax(z) - a
+            g_scores = g_loss * (a.sum(axis=1, keepdims=True) * xp.exp(log_p) - a)
+        else:
+            g_scores = -g_loss * a
+        return g_scores, None, None, None, None, None
+
+
+class CrossEntropy(_ClassLoss):
+    """Cross entropy of logits (N, C) against class indices (N,): log-softmax and NLL fused."""
+
+    op_name = "cross_entropy"
+
+
+class NLLLoss(_ClassLoss):
+    """Negative log likelihood of log-probabilities (N, C) against class indices (N,)."""
+
+    op_name = "nll_loss"
+    from_logits = False
+
+
+class BCEWithLogits(Function):
+    """Binary cross entropy on logits x with targets t, in the overflow-free form
+
+        loss = (1 - t) x + (1 + (pos_weight - 1) t) * softplus(-x)
+        d/dx = (1 - t) - (1 + (pos_weight - 1) t) * sigmoid(-x)
+        d/dt = -x + (pos_weight - 1) * softplus(-x)
+
+    where softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0) never overflows.
+    """
+
+    op_name = "binary_cross_entropy_with_logits"
+
+    @staticmethod
+    def forward(ctx, x, t, weight, pos_weight, reduction):
+        xp = ctx.xp
+        softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+        losses = (1 - t) * x + log_weight * softplus_neg
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(x, t, weight, pos_weight, softplus_neg)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        xp = ctx.xp
+        x, t, weight, pos_weight, softplus_neg = ctx.saved_tensors
+        shape = xp.broadcast_shapes(x.shape, t.shape)
+        g = _unreduce(xp, g_out, ctx.reduction, shape)
+        if weight is not None:
+            g = g * weight
+        g_x = g_t = None
+        if ctx.needs_input_grad[0]:
+            log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+            sigmoid_neg = logistic(xp, -x)
+            g_x = g * ((1 - t) - log_weight * sigmoid_neg)
+        if ctx.needs_input_grad[1]:
+            g_t = g * (-x + (0 if pos_weight is None else (pos_weight - 1) * softplus_neg))
+        return g_x, g_t, None, None, None

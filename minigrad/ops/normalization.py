@@ -1,0 +1,108 @@
+"""Normalization ops: batch norm (training statistics) and layer norm, each one fused
+``Function`` with its closed-form backward.
+
+Both standardize ``x`` over some axes, then scale and shift per feature:
+
+    x_hat = (x - mean) / sqrt(var + eps),   y = weight * x_hat + bias
+
+with the biased variance. Batch norm averages over the batch (and length) axes, layer norm
+over the trailing ``normalized_shape`` axes. Their backward shares one formula: with
+``g_hat = g_y * weight`` and means taken over the normalized axes,
+
+    g_x = inv_std * (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat)).
+
+Running statistics are the module's business (``nn.BatchNorm1d``), not the op's: the batch
+op returns the batch mean and variance as extra, non-differentiable outputs.
+"""
+
+from minigrad.autograd.function import Function
+
+
+def standardize(xp, x, axes, eps):
+    """``x_hat`` and ``inv_std`` over ``axes``; the variance is taken of centred data, so an
+    offset of 1e4 in float32 costs no precision."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)
+    inv_std = 1.0 / xp.sqrt(var + eps)
+    return centered * inv_std, inv_std, mean, var
+
+
+def standardize_backward(g_hat, x_hat, inv_std, axes):
+    """Gradient through ``x_hat = (x - mean) * inv_std`` (mean and var depend on x)."""
+    mean_g = g_hat.mean(axis=axes, keepdims=True)
+    mean_gx = (g_hat * x_hat).mean(axis=axes, keepdims=True)
+    return inv_std * (g_hat - mean_g - x_hat * mean_gx)
+
+
+def _affine(x_hat, weight, bias, shape):
+    y = x_hat
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def _affine_grads(ctx, g_y, x_hat, weight, shape, axes):
+    """Gradients of x_hat (to continue with) and of weight and bias (each summed over axes)."""
+    needs = ctx.needs_input_grad
+    g_weight = (g_y * x_hat).sum(axis=axes) if needs[1] else None
+    g_bias = g_y.sum(axis=axes) if needs[2] else None
+    g_hat = g_y * weight.reshape(shape) if weight is not None else g_y
+    return g_hat, g_weight, g_bias
+
+
+class BatchNorm(Function):
+    """Batch normalization with the batch's own statistics (training mode).
+
+    x is (N, C) or (N, C, L); statistics are per channel C over N (and L). Returns
+    ``(y, mean, var)``: ``mean`` and biased ``var`` (shape (C,)) carry no gradient and feed the
+    module's running statistics.
+    """
+
+    op_name = "batch_norm"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        x_hat, inv_std, mean, var = standardize(ctx.xp, x, axes, eps)
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.axes, ctx.shape = axes, shape
+        mean, var = mean.reshape(-1), var.reshape(-1)
+        ctx.mark_non_differentiable(mean, var)
+        return _affine(x_hat, weight, bias, shape), mean, var
+
+    @staticmethod
+    def backward(ctx, g_y, g_mean, g_var):
+        x_hat, inv_std, weight = ctx.saved_tensors
+        g_hat, g_weight, g_bias = _affine_grads(ctx, g_y, x_hat, weight, ctx.shape, ctx.axes)
+        g_x = standardize_backward(g_hat, x_hat, inv_std, ctx.axes) if ctx.needs_input_grad[0] \
+            else None
+        return g_x, g_weight, g_bias, None
+
+
+class LayerNorm(Function):
+    """Layer normalization over the trailing ``ndim_normalized`` axes of x."""
+
+    op_name = "layer_norm"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, ndim_normalized, eps):
+        axes = tuple(range(x.ndim - ndim_normalized, x.ndim))
+        shape = x.shape[x.ndim - ndim_normalized:]
+        x_hat, inv_std, _, _ = standardize(ctx.xp, x, axes, eps)
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.axes, ctx.shape = axes, shape
+        ctx.batch_axes = tuple(range(x.ndim - ndim_normalized))
+        return _affine(x_hat, weight, bias, shape)
+
+    @staticmethod
+    def backward(ctx, g_y):
+        x_hat, inv_std, weight = ctx.saved_tensors
+        g_hat, g_weight, g_bias = _affine_grads(ctx, g_y, x_hat, weight, ctx.shape,
+                                                ctx.batch_axes)
+        g_x = standardize_backward(g_hat, x_hat, inv_std, ctx.axes) if ctx.needs_input_grad[0] \
+            else None
+        return g_x, g_weight, g_bias, None, None
