@@ -10,12 +10,13 @@ def _gradcheck(args):
 
     started = time.perf_counter()
     rows = gradcheck_sweep(args.op or None, [args.backend] if args.backend else None)
-    header = f"{'op':<14}{'backend':<9}{'samples':>8}{'inputs':>8}{'max abs err':>13}" \
+    width = max([len("op")] + [len(r.op) for r in rows]) + 2
+    header = f"{'op':<{width}}{'backend':<9}{'samples':>8}{'inputs':>8}{'max abs err':>13}" \
              f"{'max rel err':>13}  result"
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r.op:<14}{r.backend:<9}{r.samples:>8}{r.inputs_checked:>8}"
+        print(f"{r.op:<{width}}{r.backend:<9}{r.samples:>8}{r.inputs_checked:>8}"
               f"{r.max_abs_error:>13.2e}{r.max_rel_error:>13.2e}  {'ok' if r.passed else 'FAIL'}")
     failures = [r for r in rows if not r.passed]
     for r in failures:

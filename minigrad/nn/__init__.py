@@ -2,13 +2,20 @@
 ``functional`` (``F``), ``init`` and ``utils``."""
 
 from minigrad.nn import functional, init
-from minigrad.nn.layers.activation import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid,
-                                           Softmax, Tanh)
+from minigrad.nn.layers.activation import (
+                                           ELU,
+                                           GELU,
+                                           LeakyReLU,
+                                           LogSoftmax,
+                                           ReLU,
+                                           Sigmoid,
+                                           Softmax,
+                                           Tanh,
+)
 from minigrad.nn.layers.container import Sequential
 from minigrad.nn.layers.dropout import Dropout
 from minigrad.nn.layers.linear import Identity, Linear
-from minigrad.nn.layers.loss import (BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
-                                     NLLLoss)
+from minigrad.nn.layers.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from minigrad.nn.layers.normalization import BatchNorm1d, LayerNorm
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter

@@ -5,8 +5,7 @@ from minigrad.errors import ShapeError
 from minigrad.ops import dropout as _dropout
 from minigrad.ops import loss as _loss
 from minigrad.ops import normalization as _norm
-from minigrad.ops.activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid,
-                                     softmax, tanh)
+from minigrad.ops.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from minigrad.ops.linalg import linear
 from minigrad.tensor import Tensor
 

@@ -37,7 +37,7 @@ class _PointwiseLoss(Function):
         diff = input - target
         ctx.save_for_backward(diff)
         ctx.reduction = reduction
-        return _reduce(ctx.xp, cls.value(ctx.xp, diff), reduction)
+        return _reduce(cls.value(ctx.xp, diff), reduction)
 
     @classmethod
     def backward(cls, ctx, g_out):

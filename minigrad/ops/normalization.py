@@ -19,10 +19,17 @@ from minigrad.autograd.function import Function
 
 
 def standardize(xp, x, axes, eps):
-    """``x_hat`` and ``inv_std`` over ``axes``; the variance is taken of centred data, so an
-    offset of 1e4 in float32 costs no precision."""
+    """``x_hat`` and ``inv_std`` over ``axes``, by the corrected two-pass algorithm.
+
+    NOTE: the variance is taken of centred data, and the centring is corrected once by the
+    mean of the residuals (which absorbs the rounding error of the first mean). Rows offset
+    by 1e4 in float32 then normalize to ~1e-7 of the float64 result; one pass gives ~1e-3.
+    """
     mean = x.mean(axis=axes, keepdims=True)
     centered = x - mean
+    residual = centered.mean(axis=axes, keepdims=True)
+    centered -= residual
+    mean += residual
     var = (centered * centered).mean(axis=axes, keepdims=True)
     inv_std = 1.0 / xp.sqrt(var + eps)
     return centered * inv_std, inv_std, mean, var

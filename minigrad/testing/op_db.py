@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import minigrad as mg
-from minigrad.ops import activation, elementwise, indexing, linalg, reduction, shape
+from minigrad.nn import functional as F
+from minigrad.ops import (activation, dropout, elementwise, indexing, linalg, loss,
+                          normalization, reduction, shape)
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,77 @@ def _gelu_samples(make):
             SampleInput((make(2, 3, low=-8, high=8),), name="tails")]
 
 
+def _linear_samples(make):
+    return [SampleInput((make(4, 3), make(2, 3), make(2)), name="batch"),
+            SampleInput((make(4, 3), make(2, 3)), name="no_bias"),
+            SampleInput((make(3), make(2, 3), make(2)), name="vector"),
+            SampleInput((make(2, 5, 3), make(4, 3), make(4)), name="3d")]
+
+
+def _batch_norm_samples(make):
+    return [SampleInput((make(6, 3), make(3, low=0.5), make(3)), name="2d"),
+            SampleInput((make(4, 3, 5), make(3, low=0.5), make(3)), name="3d"),
+            SampleInput((make(5, 2),), name="no_affine"),
+            SampleInput((make(2, 4),), {"eps": 1e-3}, name="two_rows_eps")]
+
+
+def _layer_norm_samples(make):
+    return [SampleInput((make(4, 5), make(5, low=0.5), make(5)), {"shape": (5,)}, name="1d"),
+            SampleInput((make(2, 3, 4), make(3, 4, low=0.5), make(3, 4)), {"shape": (3, 4)},
+                        name="2d"),
+            SampleInput((make(3, 6), make(6, low=0.5)), {"shape": (6,)}, name="no_bias"),
+            SampleInput((make(3, 6),), {"shape": (6,)}, name="no_affine"),
+            SampleInput((make(2, 4, low=1e4 - 2, high=1e4 + 2),), {"shape": (4,)},
+                        name="offset_1e4")]
+
+
+def _dropout_samples(make):
+    keep = make.rng.random((4, 5)) >= 0.3
+    return [SampleInput((make(4, 5), keep), {"p": 0.3}, name="p0.3"),
+            SampleInput((make(4, 5), keep), {"p": 0.0}, name="p0"),
+            SampleInput((make(4, 5), keep & False), {"p": 1.0}, name="p1")]
+
+
+def _pointwise_loss_samples(make):
+    return [SampleInput((make(4, 3), make(4, 3)), name="mean"),
+            SampleInput((make(4, 3), make(4, 3)), {"reduction": "sum"}, name="sum"),
+            SampleInput((make(5), make(5)), {"reduction": "none"}, name="none"),
+            SampleInput((make(), make()), name="scalar")]
+
+
+def _class_loss_samples(make, smoothing=True):
+    weight = make(4, low=0.5, high=2.0)
+    ignored = make.index(4, 6)
+    ignored[1] = ignored[4] = -100
+    samples = [SampleInput((make(6, 4), make.index(4, 6)), name="mean"),
+               SampleInput((make(6, 4), make.index(4, 6)), {"reduction": "sum"}, name="sum"),
+               SampleInput((make(6, 4), make.index(4, 6)), {"reduction": "none"}, name="none"),
+               SampleInput((make(6, 4), ignored), name="ignore_index"),
+               SampleInput((make(6, 4), make.index(4, 6), weight), name="weight", frozen=(2,)),
+               SampleInput((make(6, 4), ignored, weight), name="weight_ignore", frozen=(2,)),
+               SampleInput((make(3, 4, 2), make.index(4, 3, 2)), name="3d"),
+               SampleInput((make(4), make.index(4)), name="1d")]
+    if smoothing:
+        samples += [
+            SampleInput((make(6, 4), make.index(4, 6)), {"label_smoothing": 0.2},
+                        name="smoothing"),
+            SampleInput((make(6, 4), ignored, weight), {"label_smoothing": 0.3},
+                        name="smoothing_weight_ignore", frozen=(2,)),
+            SampleInput((make(2, 3, low=-1e4, high=1e4), make.index(3, 2)), name="huge_logits")]
+    return samples
+
+
+def _bce_samples(make):
+    target = make.rng.random((4, 3))
+    return [SampleInput((make(4, 3), target), name="mean"),
+            SampleInput((make(4, 3), target), {"reduction": "none"}, name="none"),
+            SampleInput((make(4, 3), target, make(3, low=0.5, high=2)), name="weight",
+                        frozen=(2,)),
+            SampleInput((make(4, 3), target, None, make(3, low=0.5, high=3)),
+                        {"reduction": "sum"}, name="pos_weight", frozen=(3,)),
+            SampleInput((make(2, 3, low=-40, high=40), (make(2, 3) > 0) * 1.0), name="large")]
+
+
 # ---------------------------------------------------------------- references
 def _np_erf(xp, x):
     return xp.vectorize(math.erf, otypes=["float64"])(x)  # an oracle independent of ours
@@ -264,8 +337,77 @@ def _torch_var(torch, x, dim=None, keepdim=False, correction=None, unbiased=None
     return torch.var(x, dim=dim, keepdim=keepdim, correction=correction)
 
 
+def _linear_ref(xp, x, weight, bias=None):
+    return x @ weight.T + (0 if bias is None else bias)
+
+
+def _standardize_ref(xp, x, axes, eps):
+    mean = x.mean(axis=axes, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    return (x - mean) / xp.sqrt(var + eps)
+
+
+def _batch_norm_ref(xp, x, weight=None, bias=None, eps=1e-5):
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = _standardize_ref(xp, x, (0,) if x.ndim == 2 else (0, 2), eps)
+    y = y * weight.reshape(shape) if weight is not None else y
+    return y + bias.reshape(shape) if bias is not None else y
+
+
+def _layer_norm_ref(xp, x, weight=None, bias=None, shape=None):
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    y = _standardize_ref(xp, x, axes, 1e-5)
+    y = y * weight if weight is not None else y
+    return y + bias if bias is not None else y
+
+
+def _reduce_ref(losses, reduction, denominator=None):
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    return total if reduction == "sum" else total / (denominator or losses.size)
+
+
+def _class_loss_ref(xp, log_p, target, weight=None, reduction="mean", label_smoothing=0.0):
+    """PyTorch's definition, written out: NLL part plus the smoothing part over classes."""
+    classes = log_p.shape[1]
+    if log_p.ndim > 2:
+        log_p = xp.moveaxis(log_p, 1, -1).reshape(-1, classes)
+    target = xp.asarray(target).reshape(-1)
+    w = xp.ones(classes) if weight is None else weight
+    kept = target != -100
+    safe = xp.where(kept, target, 0)
+    nll = -log_p[xp.arange(len(safe)), safe] * w[safe] * kept
+    smooth = -(log_p * w).sum(axis=1) * kept
+    losses = (1 - label_smoothing) * nll + label_smoothing / classes * smooth
+    return _reduce_ref(losses, reduction, (w[safe] * kept).sum())
+
+
+def _cross_entropy_ref(xp, logits, target, weight=None, reduction="mean", label_smoothing=0.0):
+    if logits.ndim == 1:
+        logits, target = logits[None], [target]
+    log_p = _log_softmax_ref(xp, logits, 1)
+    losses = _class_loss_ref(xp, log_p, target, weight, "none", label_smoothing)
+    if reduction == "none":
+        return losses.reshape(xp.shape(target)) if xp.ndim(target) else losses[0]
+    return _class_loss_ref(xp, log_p, target, weight, reduction, label_smoothing)
+
+
+def _bce_ref(xp, x, t, weight=None, pos_weight=None, reduction="mean"):
+    log_sig = -xp.logaddexp(0, -x)
+    log_one_minus_sig = -xp.logaddexp(0, x)
+    pw = 1 if pos_weight is None else pos_weight
+    losses = -(pw * t * log_sig + (1 - t) * log_one_minus_sig)
+    return _reduce_ref(losses * (1 if weight is None else weight), reduction)
+
+
+def _dropout_op(x, keep, p):
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    return dropout.Dropout.apply(x, keep.to(x.dtype) * scale)
+
+
 # ---------------------------------------------------------------- the registry
-_E, _A, _R, _S = elementwise, activation, reduction, shape
+_E, _A, _R, _S, _L = elementwise, activation, reduction, shape, loss
 _AWAY_FROM_ZERO = Domain(away_from=(0.0,))
 _POSITIVE = Domain(low=0.2, high=3.0)
 
@@ -388,6 +530,56 @@ OP_DB = [
            _softmax_samples, torch_op=lambda torch, x, dim: torch.softmax(x, dim)),
     OpInfo("log_softmax", lambda x, dim: x.log_softmax(dim), _A.LogSoftmax, _log_softmax_ref,
            _softmax_samples, torch_op=lambda torch, x, dim: torch.log_softmax(x, dim)),
+]
+
+OP_DB += [
+    OpInfo("linear", F.linear, linalg.Linear, _linear_ref, _linear_samples,
+           torch_op=lambda torch, *args: torch.nn.functional.linear(*args),
+           forward_rtol32=1e-4),
+    OpInfo("batch_norm", lambda x, w=None, b=None, eps=1e-5: F.batch_norm(
+               x, None, None, w, b, training=True, eps=eps),
+           normalization.BatchNorm,
+           lambda xp, x, w=None, b=None, eps=1e-5: _batch_norm_ref(xp, x, w, b, eps),
+           _batch_norm_samples, forward_rtol32=1e-4,
+           torch_op=lambda torch, x, w=None, b=None, eps=1e-5: torch.nn.functional.batch_norm(
+               x, None, None, w, b, training=True, eps=eps)),
+    OpInfo("layer_norm", lambda x, w=None, b=None, shape=None: F.layer_norm(x, shape, w, b),
+           normalization.LayerNorm, _layer_norm_ref, _layer_norm_samples, forward_rtol32=1e-4,
+           torch_op=lambda torch, x, w=None, b=None, shape=None:
+               torch.nn.functional.layer_norm(x, shape, w, b)),
+    OpInfo("dropout", _dropout_op, dropout.Dropout,
+           lambda xp, x, keep, p: x * keep * (0.0 if p == 1 else 1 / (1 - p)),
+           _dropout_samples),
+    OpInfo("mse_loss", lambda a, b, **kw: F.mse_loss(a, b, **kw), _L.MSELoss,
+           lambda xp, a, b, reduction="mean": _reduce_ref((a - b) ** 2, reduction),
+           _pointwise_loss_samples,
+           torch_op=lambda torch, a, b, **kw: torch.nn.functional.mse_loss(a, b, **kw)),
+    OpInfo("l1_loss", lambda a, b, **kw: F.l1_loss(a, b, **kw), _L.L1Loss,
+           lambda xp, a, b, reduction="mean": _reduce_ref(xp.abs(a - b), reduction),
+           _pointwise_loss_samples,
+           torch_op=lambda torch, a, b, **kw: torch.nn.functional.l1_loss(a, b, **kw)),
+    OpInfo("cross_entropy", lambda x, t, w=None, **kw: F.cross_entropy(x, t, w, **kw),
+           _L.CrossEntropy, _cross_entropy_ref, _class_loss_samples,
+           torch_op=lambda torch, x, t, w=None, **kw: torch.nn.functional.cross_entropy(
+               x, torch.as_tensor(t), w, **kw)),
+    OpInfo("nll_loss", lambda x, t, w=None, **kw: F.nll_loss(x, t, w, **kw), _L.NLLLoss,
+           lambda xp, x, t, w=None, reduction="mean": _class_loss_ref(
+               xp, x[None] if x.ndim == 1 else x, t if x.ndim > 1 else [t], w, reduction
+           ).reshape(xp.shape(t)) if reduction == "none" else _class_loss_ref(
+               xp, x[None] if x.ndim == 1 else x, t if x.ndim > 1 else [t], w, reduction),
+           lambda make: _class_loss_samples(make, smoothing=False),
+           torch_op=lambda torch, x, t, w=None, **kw: torch.nn.functional.nll_loss(
+               x, torch.as_tensor(t), w, **kw)),
+    OpInfo("binary_cross_entropy_with_logits",
+           lambda x, t, w=None, pw=None, **kw: F.binary_cross_entropy_with_logits(
+               x, t, w, pos_weight=pw, **kw),
+           _L.BCEWithLogits,
+           lambda xp, x, t, w=None, pw=None, reduction="mean": _bce_ref(xp, x, t, w, pw,
+                                                                         reduction),
+           _bce_samples,
+           torch_op=lambda torch, x, t, w=None, pw=None, **kw:
+               torch.nn.functional.binary_cross_entropy_with_logits(x, t, w, pos_weight=pw,
+                                                                    **kw)),
 ]
 
 OPS_BY_NAME = {info.name: info for info in OP_DB}
