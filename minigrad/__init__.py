@@ -2,7 +2,7 @@
 forward/backward pair. ``import minigrad as mg`` and write PyTorch-style code."""
 
 from minigrad.tensor import Tensor  # noqa: I001 - Tensor first: ops build on it
-from minigrad import autograd, nn, ops
+from minigrad import autograd, nn, ops, optim
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.backends import (available_backends, get_default_backend, manual_seed,
                                set_default_backend)
@@ -15,7 +15,7 @@ from minigrad.ops import (abs, cat, clamp, exp, log, matmul, maximum, mean, mini
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "autograd", "nn", "ops", "enable_grad", "is_grad_enabled", "no_grad",
+    "Tensor", "autograd", "nn", "ops", "optim", "enable_grad", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "available_backends", "get_default_backend", "manual_seed",
     "set_default_backend", "arange", "full", "ones", "ones_like", "rand", "randn", "tensor",
     "zeros", "zeros_like", "bool", "float16", "float32", "float64", "int8", "int16", "int32",

@@ -220,7 +220,8 @@ class _WrongShapeGrad(Function):
 
 def test_a_backward_returning_a_wrong_shape_is_named():
     x = mg.tensor([[1.0, 2.0]], requires_grad=True)
-    with pytest.raises(ValueError, match=r"_wrong_shape_grad: backward returned .*\(1,\).*\(1, 2\)"):
+    message = r"_wrong_shape_grad: backward returned .*\(1,\).*\(1, 2\)"
+    with pytest.raises(ValueError, match=message):
         _WrongShapeGrad.apply(x).sum().backward()
 
 

@@ -1,7 +1,7 @@
 """Neural-network building blocks, as ``torch.nn``: Module, Parameter, layers, losses,
 ``functional`` (``F``), ``init`` and ``utils``."""
 
-from minigrad.nn import functional, init
+from minigrad.nn import functional, init, utils
 from minigrad.nn.layers.activation import (
                                            ELU,
                                            GELU,
@@ -20,7 +20,7 @@ from minigrad.nn.layers.normalization import BatchNorm1d, LayerNorm
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 
-__all__ = ["functional", "init", "Module", "Parameter", "Sequential", "Identity", "Linear",
+__all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "Identity", "Linear",
            "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "BatchNorm1d", "LayerNorm", "Dropout", "MSELoss", "L1Loss", "CrossEntropyLoss",
            "NLLLoss", "BCEWithLogitsLoss"]

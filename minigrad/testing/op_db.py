@@ -14,8 +14,17 @@ from dataclasses import dataclass, field
 
 import minigrad as mg
 from minigrad.nn import functional as F
-from minigrad.ops import (activation, dropout, elementwise, indexing, linalg, loss,
-                          normalization, reduction, shape)
+from minigrad.ops import (
+    activation,
+    dropout,
+    elementwise,
+    indexing,
+    linalg,
+    loss,
+    normalization,
+    reduction,
+    shape,
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,18 @@ def _binary(make):
             SampleInput((make(2, 3), 1.5), name="python_scalar"),
             SampleInput((-0.75, make(2, 3)), name="python_scalar_left"),
             SampleInput((make(0, 3), make(3)), name="empty")]
+
+
+def _separated_pairs(make):
+    """Pairs whose elements differ by 0.2 to 1 in a random direction: no ties for max/min."""
+    def partner(a):
+        step = make.rng.uniform(0.2, 1.0, size=a.shape) * make.rng.choice([-1.0, 1.0], a.shape)
+        return a + step
+    a, row, col = make(3, 4), make(4), make(3, 1)
+    return [SampleInput((a, partner(a)), name="same_shape"),
+            SampleInput((make(3, 4), row), name="broadcast_row"),
+            SampleInput((col, partner(col) + make(1, 4) * 0), name="outer"),
+            SampleInput((make(), make(2, 3)), name="scalar_tensor")]
 
 
 def _reductions(make, with_empty=True):
@@ -437,10 +458,10 @@ OP_DB = [
            domain=Domain(away_from=(-0.5, 0.7)),
            torch_op=lambda torch, x, **kw: torch.clamp(x, **kw)),
     OpInfo("maximum", mg.maximum, _E.Maximum, lambda xp, a, b: xp.maximum(a, b),
-           lambda make: _binary(make)[:4], domain=Domain(distinct=True),
+           _separated_pairs,
            torch_op=lambda torch, a, b: torch.maximum(a, b)),
     OpInfo("minimum", mg.minimum, _E.Minimum, lambda xp, a, b: xp.minimum(a, b),
-           lambda make: _binary(make)[:4], domain=Domain(distinct=True),
+           _separated_pairs,
            torch_op=lambda torch, a, b: torch.minimum(a, b)),
     OpInfo("where", mg.where, _E.Where, lambda xp, c, a, b: xp.where(c, a, b), _where_samples,
            torch_op=lambda torch, c, a, b: torch.where(c, a, b)),

@@ -1,0 +1,111 @@
+"""Gradient clipping: by total norm (``clip_grad_norm_``) and by value (``clip_grad_value_``).
+
+The total norm is the norm of all gradients taken together, computed in one pass over each
+gradient array with no autograd graph; clipping scales every gradient in place by
+``max_norm / (total_norm + 1e-6)`` when that factor is below 1, so the direction of the
+whole update is kept (Pascanu, Mikolov and Bengio, 2013).
+"""
+
+import math
+
+from minigrad.tensor import Tensor
+
+
+def _as_list(tensors):
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def _array_norm(xp, g, norm_type):
+    """The ``norm_type`` vector norm of one array, as a 0-d array in its dtype."""
+    if norm_type == math.inf:
+        return xp.abs(g).max() if g.size else xp.zeros((), dtype=g.dtype)
+    if norm_type == 2:
+        flat = g.reshape(-1)
+        return xp.sqrt(flat @ flat)
+    if norm_type == 1:
+        return xp.abs(g).sum()
+    return (xp.abs(g) ** norm_type).sum() ** (1.0 / norm_type)
+
+
+def _norms(grads, norm_type):
+    return [_array_norm(g._backend.xp, g.data, norm_type) for g in grads]
+
+
+def _combine(xp, norms, norm_type, dtype):
+    if not norms:
+        return xp.zeros((), dtype=dtype)
+    return _array_norm(xp, xp.stack(norms), norm_type)
+
+
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
+    """The ``norm_type`` norm of all ``tensors`` together, as a 0-d Tensor (0 for none)."""
+    norm_type = float(norm_type)
+    tensors = [t for t in _as_list(tensors) if t is not None]
+    if not norm_type > 0:
+        raise ValueError(f"get_total_norm: norm_type must be positive or inf, got {norm_type}")
+    from minigrad.backends import get_backend
+
+    backend = tensors[0]._backend if tensors else get_backend()
+    norms = _norms(tensors, norm_type)
+    total = _combine(backend.xp, norms, norm_type,
+                     tensors[0].data.dtype if tensors else "float32")
+    if error_if_nonfinite and not backend.all_finite(total):
+        culprits = [f"#{i} (shape {tuple(t.shape)})" for i, (t, n) in
+                    enumerate(zip(tensors, norms)) if not backend.all_finite(n)]
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                           f"`parameters` is non-finite, so it cannot be clipped; non-finite "
+                           f"gradients: {', '.join(culprits)}. To disable this error and "
+                           "scale the gradients by the non-finite norm anyway, set "
+                           "`error_if_nonfinite=False`")
+    return Tensor._make(backend.ensure_array(total), backend)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm):
+    """Scale the gradients of ``parameters`` in place by ``max_norm / (total_norm + 1e-6)``
+    when that is below 1 (``total_norm`` as computed by ``get_total_norm``)."""
+    if max_norm < 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be non-negative, got {max_norm}")
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    total = float(total_norm)
+    coefficient = max_norm / (total + 1e-6)
+    # NOTE: written so that a NaN coefficient also scales (NaN fails `>= 1`), as PyTorch's
+    # clamped multiply does; a factor of exactly 1 is skipped since it changes nothing
+    if coefficient >= 1.0:
+        return
+    for g in grads:
+        g.data *= coefficient
+        g._version += 1
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Rescale gradients so their total ``norm_type`` norm is at most ``max_norm``.
+
+    ``parameters`` is a tensor or an iterable of them; those without a gradient are skipped.
+    Returns the total norm *before* clipping, a 0-d Tensor. With ``error_if_nonfinite`` a
+    NaN or infinite total norm raises, naming the offending gradients, and changes nothing.
+
+    >>> loss.backward()
+    >>> norm = mg.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+    """
+    if max_norm < 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be non-negative, got {max_norm} "
+                         "(PyTorch would flip the gradients' sign)")
+    parameters = _as_list(parameters)
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(parameters, max_norm, total)
+    return total
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
+
+    Unlike norm clipping this can change the gradient's direction.
+    """
+    clip_value = float(clip_value)
+    if clip_value < 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
+    for p in _as_list(parameters):
+        if p.grad is not None:
+            p._backend.xp.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            p.grad._version += 1

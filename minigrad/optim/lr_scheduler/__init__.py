@@ -1,0 +1,21 @@
+"""Learning-rate schedules with PyTorch's names, arguments and sequences."""
+
+from minigrad.optim.lr_scheduler.base import LRScheduler
+from minigrad.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR
+from minigrad.optim.lr_scheduler.plateau import ReduceLROnPlateau
+from minigrad.optim.lr_scheduler.sequential import ChainedScheduler, SequentialLR
+from minigrad.optim.lr_scheduler.simple import (
+                                                ConstantLR,
+                                                CosineAnnealingLR,
+                                                ExponentialLR,
+                                                LambdaLR,
+                                                LinearLR,
+                                                MultiplicativeLR,
+                                                MultiStepLR,
+                                                PolynomialLR,
+                                                StepLR,
+)
+
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "ConstantLR", "LinearLR",
+           "PolynomialLR", "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR", "CyclicLR",
+           "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler"]

@@ -1,0 +1,112 @@
+"""``LRScheduler``: the base of every learning-rate schedule.
+
+Each step moves ``last_epoch`` on by one and sets every group's ``lr`` from ``get_lr()``.
+Like PyTorch's, most schedules are *chainable*: ``get_lr`` updates the group's current lr
+(multiplying it, say) rather than recomputing it from scratch, so two schedulers on one
+optimizer compose, and the sequence matches PyTorch's to the last bit. Schedules that
+``SequentialLR`` may restart also give ``closed_form_lr()``.
+"""
+
+import numbers
+import warnings
+
+from minigrad.optim.optimizer import Optimizer
+
+STEP_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call them in the "
+    "opposite order: `optimizer.step()` before `lr_scheduler.step()`; otherwise the first "
+    "value of the learning rate schedule is skipped.")
+
+
+def is_plain(value):
+    """Numbers, strings, None and lists/tuples/dicts of them: what a state dict may hold."""
+    if value is None or isinstance(value, (str, bool, numbers.Number)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
+    return False
+
+
+def per_group(name, optimizer, value):
+    """``value`` repeated for each parameter group, or checked to have one per group."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(value)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
+        return list(value)
+    return [value] * len(optimizer.param_groups)
+
+
+def check_optimizer(optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+
+
+def current_lrs(optimizer):
+    return [group["lr"] for group in optimizer.param_groups]
+
+
+class LRScheduler:
+    """Base class: subclasses set their attributes, call ``super().__init__`` and write
+    ``get_lr()`` (the new lr of each group at ``self.last_epoch``)."""
+
+    _is_initial = False
+
+    def __init__(self, optimizer, last_epoch=-1):
+        check_optimizer(optimizer)
+        self.optimizer = optimizer
+        for index, group in enumerate(optimizer.param_groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{index}] "
+                               "when resuming a scheduler with last_epoch >= 0: load the "
+                               "optimizer's state dict first")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """Set the lr of epoch 0 (what constructing a PyTorch scheduler does)."""
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self):
+        raise NotImplementedError
+
+    def get_last_lr(self):
+        """The learning rate of each group after the last step."""
+        return list(self._last_lr)
+
+    def step(self):
+        """Advance the schedule by one step (call it after ``optimizer.step()``)."""
+        if self._step_count == 1 and self.optimizer._step_count == 0:
+            warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=2)
+        self._step_count += 1
+        self.last_epoch += 1
+        self._set_lrs(self.get_lr())
+
+    def restart(self):
+        """Jump to epoch 0 of this schedule (how ``SequentialLR`` hands over to it)."""
+        self.last_epoch = 0
+        closed_form = getattr(self, "closed_form_lr", None)
+        self._set_lrs(closed_form() if closed_form else self.get_lr())
+
+    def _set_lrs(self, lrs):
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = current_lrs(self.optimizer)
+
+    def state_dict(self):
+        """The schedule's numbers (no optimizer, no functions), so ``mg.save`` can store it."""
+        return {k: v for k, v in vars(self).items() if k != "optimizer" and is_plain(v)}
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update(state_dict)
