@@ -1,4 +1,5 @@
-"""Command line: ``python -m minigrad gradcheck [--backend NAME] [--op NAME ...]``."""
+"""Command line: ``python -m minigrad demo`` trains a digits classifier and plots it;
+``python -m minigrad gradcheck [--backend NAME] [--op NAME ...]`` checks every op."""
 
 import argparse
 import sys
@@ -27,9 +28,23 @@ def _gradcheck(args):
     return 1 if failures else 0
 
 
+def _demo(args):
+    from minigrad import demo
+
+    return demo.main(args.epochs, args.seed, args.backend, args.output, args.batch_size)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="minigrad", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="train an MLP on the digits with BatchNorm, "
+                               "Dropout, clipping and OneCycleLR; print accuracy, save a plot")
+    demo.add_argument("--epochs", type=int, default=20)
+    demo.add_argument("--batch-size", type=int, default=64)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--backend", default="numpy")
+    demo.add_argument("--output", default="minigrad-demo.png", help="where to write the plot")
+    demo.set_defaults(run=_demo)
     check = commands.add_parser("gradcheck", help="check every registered op's backward "
                                 "against finite differences")
     check.add_argument("--backend", help="only this backend (default: every available one)")

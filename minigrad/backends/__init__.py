@@ -67,5 +67,16 @@ def manual_seed(seed):
         backend.manual_seed(seed)
 
 
-__all__ = ["Backend", "available_backends", "get_backend", "set_default_backend",
+def get_rng_state():
+    """The random state of every backend in use, by name (save it to resume bit for bit)."""
+    return {name: backend.get_rng_state() for name, backend in _instances.items()}
+
+
+def set_rng_state(state):
+    """Restore what ``get_rng_state`` returned."""
+    for name, backend_state in state.items():
+        get_backend(name).set_rng_state(backend_state)
+
+
+__all__ = ["Backend", "get_rng_state", "set_rng_state", "available_backends", "get_backend", "set_default_backend",
            "get_default_backend", "manual_seed"]

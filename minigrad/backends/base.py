@@ -66,3 +66,11 @@ class Backend:
     def manual_seed(self, seed):
         """Reseed the backend's shared generator (what ``mg.manual_seed`` calls)."""
         self.rng = self.new_generator(seed)
+
+    def get_rng_state(self):
+        """The shared generator's state as plain numbers and strings (for checkpoints)."""
+        raise NotImplementedError
+
+    def set_rng_state(self, state):
+        """Restore a state returned by ``get_rng_state``."""
+        raise NotImplementedError

@@ -66,3 +66,9 @@ class NumpyBackend(Backend):
 
     def new_generator(self, seed):
         return np.random.Generator(np.random.PCG64(seed))
+
+    def get_rng_state(self):
+        return self.rng.bit_generator.state
+
+    def set_rng_state(self, state):
+        self.rng.bit_generator.state = state
