@@ -78,5 +78,5 @@ def set_rng_state(state):
         get_backend(name).set_rng_state(backend_state)
 
 
-__all__ = ["Backend", "get_rng_state", "set_rng_state", "available_backends", "get_backend", "set_default_backend",
-           "get_default_backend", "manual_seed"]
+__all__ = ["Backend", "available_backends", "get_backend", "get_default_backend",
+           "get_rng_state", "manual_seed", "set_default_backend", "set_rng_state"]
