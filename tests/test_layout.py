@@ -30,7 +30,7 @@ def _readme_commands():
 def test_readme_opens_with_exactly_two_commands():
     commands = _readme_commands()
     assert len(commands) == 2
-    assert "python -m minigrad" in commands[0]
+    assert "python -m minigrad demo" in commands[0]
     assert "pytest" in commands[1]
 
 

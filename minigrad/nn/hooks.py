@@ -4,6 +4,7 @@ input (``register_full_backward_hook``)."""
 import itertools
 
 from minigrad.autograd.function import Function
+from minigrad.tensor import Tensor
 
 _ids = itertools.count()
 
@@ -33,9 +34,12 @@ class BackwardHookState:
         self.grad_outputs = None
         self.n_inputs = n_inputs
 
-    def fire(self, grad_inputs):
+    def fire(self, grad_inputs, backend):
+        """Call the hooks with the gradients as Tensors (None where there is none)."""
+        def wrap(grads):
+            return tuple(None if g is None else Tensor._make(g, backend) for g in grads)
         for hook in list(self.hooks.values()):
-            hook(self.module, grad_inputs, self.grad_outputs)
+            hook(self.module, wrap(grad_inputs), wrap(self.grad_outputs))
 
 
 class OutputGradTap(Function):
@@ -54,7 +58,7 @@ class OutputGradTap(Function):
         state = ctx.state
         state.grad_outputs = (g,)
         if state.n_inputs == 0:
-            state.fire((None,))
+            state.fire((None,), ctx.backend)
         return g, None
 
 
@@ -70,5 +74,5 @@ class InputGradTap(Function):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.state.fire((g,))
+        ctx.state.fire((g,), ctx.backend)
         return g, None

@@ -37,10 +37,12 @@ class Module:
                                  f"{type(self).__name__}")
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, (Parameter, Module)):
+            home = params if isinstance(value, Parameter) else modules
             for registry in (params, buffers, modules):
-                registry.pop(name, None)
+                if registry is not home:
+                    registry.pop(name, None)
             self.__dict__.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+            home[name] = value  # a reassigned name keeps its place in the order
             return
         for registry, kind, allowed in ((params, "parameter", "a Parameter"),
                                         (buffers, "buffer", "a Tensor"),
@@ -86,12 +88,13 @@ class Module:
         self._modules[name] = module
 
     # ------------------------------------------------------------- traversal
-    def named_modules(self, prefix=""):
-        """(name, module) for this module and every descendant, each once."""
+    def named_modules(self, prefix="", remove_duplicate=True):
+        """(name, module) for this module and every descendant; a module reachable by
+        several names is listed once unless ``remove_duplicate=False``."""
         seen, stack = set(), [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
@@ -175,7 +178,7 @@ class Module:
     def state_dict(self):
         """An ordered dict of name -> NumPy array copy, with PyTorch's key names."""
         state = OrderedDict()
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             dot = f"{prefix}." if prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
@@ -191,7 +194,7 @@ class Module:
         unexpected key is an error too. Values are cast to each tensor's dtype, as PyTorch
         does. Returns ``(missing_keys, unexpected_keys)``."""
         targets = OrderedDict()
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             dot = f"{prefix}." if prefix else ""
             for registry in (module._parameters, module._buffers):
                 for name, t in registry.items():

@@ -17,15 +17,17 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None, backend=None):
+                 track_running_stats=True, dtype=None, backend=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(creation.ones(num_features, dtype=dtype, backend=backend))
-            self.bias = Parameter(creation.zeros(num_features, dtype=dtype, backend=backend))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(creation.zeros(num_features, dtype=dtype, backend=backend))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype,
@@ -61,7 +63,8 @@ class BatchNorm1d(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class LayerNorm(Module):
@@ -89,4 +92,4 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
