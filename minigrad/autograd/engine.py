@@ -152,7 +152,7 @@ def _run(roots, retain_graph, targets):
             if node.released:
                 raise RuntimeError(freed_graph_message(node))
             grad_outputs = _grad_outputs(node, grads)
-            input_grads = node.fn.backward(node, *grad_outputs)
+            input_grads = node.impl.backward(node, *grad_outputs)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(node.inputs):

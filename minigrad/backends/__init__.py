@@ -5,16 +5,14 @@ picks where new tensors live, ``get_backend(name)`` hands the Backend object to 
 """
 
 from minigrad.backends.base import Backend
+from minigrad.backends.cupy_backend import CupyBackend
+from minigrad.backends.numba_backend import NumbaBackend
 from minigrad.backends.numpy_backend import NumpyBackend
 from minigrad.errors import BackendError
 
 # name -> Backend subclass; instances are made on first use, so a backend whose library is
 # missing costs nothing until asked for.
-_CLASSES = {"numpy": NumpyBackend}
-_PLANNED = {
-    "numba": "the Numba backend is not part of this release yet",
-    "cupy": "the CuPy backend is not part of this release yet",
-}
+_CLASSES = {"numpy": NumpyBackend, "numba": NumbaBackend, "cupy": CupyBackend}
 _instances = {}
 _default = "numpy"
 _seed = None  # the last mg.manual_seed, applied to backends created after it too
@@ -35,9 +33,9 @@ def get_backend(name=None):
         return name
     cls = _CLASSES.get(name)
     if cls is None:
-        known = ", ".join(sorted(_CLASSES))
-        why = _PLANNED.get(name, f"unknown backend {name!r}")
-        raise BackendError(f"{why}; available backends: {known}")
+        raise BackendError(f"unknown backend {name!r}; known backends: "
+                           f"{', '.join(_CLASSES)}, usable here: "
+                           f"{', '.join(available_backends())}")
     if not cls.is_available():
         raise BackendError(f"backend {name!r} is not usable here; install it with: "
                            f"{cls.install_hint}")

@@ -55,6 +55,14 @@ class Backend:
         """The error function, elementwise, in ``x``'s dtype."""
         raise NotImplementedError
 
+    def dropout_mask(self, shape, p, dtype):
+        """Keep each element with probability 1 - p, scaled by 1/(1 - p); zeros for p = 1.
+        Drawn from the shared generator, so ``mg.manual_seed`` makes it repeat."""
+        if p == 1:
+            return self.xp.zeros(shape, dtype=dtype)
+        keep = self.rng.random(shape, dtype=dtype) >= p
+        return keep.astype(dtype) * (1.0 / (1.0 - p))
+
     def all_finite(self, array):
         """True when no element is NaN or infinite (a host bool)."""
         return bool(self.xp.isfinite(array).all())

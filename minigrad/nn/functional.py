@@ -84,7 +84,7 @@ def dropout(input, p=0.5, training=True):
     _check_probability(p)
     if not training or p == 0:
         return input
-    mask = _dropout.dropout_mask(input._backend, input.shape, p, input.data.dtype)
+    mask = input._backend.dropout_mask(input.shape, p, input.data.dtype)
     return _dropout.Dropout.apply(input, mask)
 
 

@@ -6,8 +6,9 @@ from minigrad.autograd.function import Function
 class Dropout(Function):
     """y = x * mask, the mask already holding 0 or 1/(1-p);  dy/dx = mask.
 
-    The mask is an argument, drawn by ``nn.functional.dropout`` from the backend's seeded
-    generator, so the op itself is deterministic and gradient checks can fix it.
+    The mask is an argument, drawn by ``nn.functional.dropout`` with the backend's
+    ``dropout_mask`` (its seeded generator), so the op itself is deterministic and gradient
+    checks can fix it.
     """
 
     @staticmethod
@@ -19,11 +20,3 @@ class Dropout(Function):
     def backward(ctx, g_y):
         (mask,) = ctx.saved_tensors
         return g_y * mask, None
-
-
-def dropout_mask(backend, shape, p, dtype):
-    """Keep each element with probability 1 - p, scaled by 1/(1 - p); all zeros for p = 1."""
-    if p == 1:
-        return backend.xp.zeros(shape, dtype=dtype)
-    keep = backend.rng.random(shape, dtype=dtype) >= p
-    return keep.astype(dtype) * (1.0 / (1.0 - p))

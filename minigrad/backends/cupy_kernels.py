@@ -1,0 +1,78 @@
+"""The CuPy backend's fused activations: each one CUDA ``ElementwiseKernel`` forward and one
+backward, compiled when the backend is first used. Batch and layer norm, softmax and cross
+entropy run the generic ops, whose NumPy-style code CuPy executes on the GPU as it is."""
+
+from minigrad.backends.fused_base import FusedElementwise
+from minigrad.ops import activation
+
+# CUDA source of each fused activation: (forward body, backward body), on elements
+# x (input), y (output), g (incoming gradient), p (the op's parameter).
+ELEMENTWISE_SOURCES = {
+    "relu": ("y = x > 0 ? x : (T)0", "out = y > 0 ? g : (T)0"),
+    "leaky_relu": ("y = x > 0 ? x : x * (T)p", "out = x > 0 ? g : g * (T)p"),
+    "elu": ("y = x > 0 ? x : (T)p * expm1(x)", "out = x > 0 ? g : g * (y + (T)p)"),
+    "sigmoid": ("T e = exp(-fabs(x)); y = (x >= 0 ? (T)1 : e) / ((T)1 + e)",
+                "out = g * y * ((T)1 - y)"),
+    "tanh": ("y = tanh(x)", "out = g * ((T)1 - y * y)"),
+    "gelu": ("y = (T)0.5 * x * ((T)1 + erf(x * (T)0.7071067811865476))",
+             "out = g * ((T)0.5 * ((T)1 + erf(x * (T)0.7071067811865476))"
+             " + x * (T)0.3989422804014327 * exp((T)-0.5 * x * x))"),
+}
+
+
+class _CupyElementwise(FusedElementwise):
+    """A fused activation whose loops are two compiled CUDA elementwise kernels."""
+
+    name = None
+
+    @classmethod
+    def compile(cls, cupy):
+        forward, backward = ELEMENTWISE_SOURCES[cls.name]
+        cls.forward_kernel = cupy.ElementwiseKernel("T x, float64 p", "T y", forward,
+                                                    f"minigrad_{cls.name}_forward")
+        cls.backward_kernel = cupy.ElementwiseKernel("T x, T y, T g, float64 p", "T out",
+                                                     backward, f"minigrad_{cls.name}_backward")
+
+    @classmethod
+    def forward_loop(cls, x, params, y):
+        cls.forward_kernel(x, float(params[0]) if params else 0.0, y)
+
+    @classmethod
+    def backward_loop(cls, x, y, params, g, out):
+        cls.backward_kernel(x, y, g, float(params[0]) if params else 0.0, out)
+
+
+def _kernel_class(op_name, generic):
+    return type(f"Cupy{generic.__name__}", (_CupyElementwise,),
+                {"name": op_name, "generic": generic})
+
+
+class _Gelu(_CupyElementwise):
+    """Exact GELU fused; the tanh approximation runs the generic code."""
+
+    name, generic = "gelu", activation.GELU
+
+    @classmethod
+    def forward(cls, ctx, x, approximate):
+        if approximate == "tanh":
+            ctx.fused = False
+            return activation.GELU.forward(ctx, x, approximate)
+        return super().forward(ctx, x, approximate)
+
+    @classmethod
+    def forward_loop(cls, x, params, y):
+        cls.forward_kernel(x, 0.0, y)
+
+    @classmethod
+    def backward_loop(cls, x, y, params, g, out):
+        cls.backward_kernel(x, y, g, 0.0, out)
+
+
+KERNEL_CLASSES = {
+    "relu": _kernel_class("relu", activation.ReLU),
+    "leaky_relu": _kernel_class("leaky_relu", activation.LeakyReLU),
+    "elu": _kernel_class("elu", activation.ELU),
+    "sigmoid": _kernel_class("sigmoid", activation.Sigmoid),
+    "tanh": _kernel_class("tanh", activation.Tanh),
+    "gelu": _Gelu,
+}

@@ -1,0 +1,77 @@
+"""Shapes of fused kernels shared by the accelerated backends.
+
+A backend fills in the compiled loops (``forward_loop``/``backward_loop``); these classes
+do the bookkeeping around them with the backend's own array namespace ``ctx.xp``: when to
+fuse, flattening, what to save, what backward returns. They stand in for a generic
+Function with the same name and signature, and fall back to it for small arrays, where a
+kernel launch costs more than it saves.
+"""
+
+FUSE_MIN = 4096  # elements; below this the generic code wins on call overhead
+
+
+def flat(xp, array):
+    return xp.ascontiguousarray(array).reshape(-1)
+
+
+def rows(xp, array, width):
+    return xp.ascontiguousarray(array).reshape(-1, width)
+
+
+class FusedElementwise:
+    """An elementwise op (an activation) as one compiled pass forward and one backward.
+
+    ``forward_loop(x, params, y)`` and ``backward_loop(x, y, params, g_y, g_x)`` work on
+    flat arrays and write their last argument.
+    """
+
+    generic = None  # the Function this stands in for
+
+    @classmethod
+    def forward(cls, ctx, x, *params):
+        ctx.fused = x.size >= FUSE_MIN
+        if not ctx.fused:
+            return cls.generic.forward(ctx, x, *params)
+        x_flat = flat(ctx.xp, x)
+        y = ctx.xp.empty_like(x_flat)
+        cls.forward_loop(x_flat, params, y)
+        ctx.save_for_backward(x_flat, y)
+        ctx.shape, ctx.params = x.shape, params
+        return y.reshape(x.shape)
+
+    @classmethod
+    def backward(cls, ctx, g_y):
+        if not ctx.fused:
+            return cls.generic.backward(ctx, g_y)
+        x, y = ctx.saved_tensors
+        g_x = ctx.xp.empty_like(x)
+        cls.backward_loop(x, y, ctx.params, flat(ctx.xp, g_y), g_x)
+        return (g_x.reshape(ctx.shape),) + (None,) * len(ctx.params)
+
+
+class FusedRows:
+    """A softmax-like op along the last axis: ``forward_loop(x_rows, y_rows)`` and
+    ``backward_loop(y_rows, g_rows, g_x_rows)``, one task per row."""
+
+    generic = None
+
+    @classmethod
+    def forward(cls, ctx, x, dim):
+        ctx.fused = x.size >= FUSE_MIN and dim == x.ndim - 1
+        if not ctx.fused:
+            return cls.generic.forward(ctx, x, dim)
+        x_rows = rows(ctx.xp, x, x.shape[-1])
+        y = ctx.xp.empty_like(x_rows)
+        cls.forward_loop(x_rows, y)
+        ctx.save_for_backward(y)
+        ctx.shape = x.shape
+        return y.reshape(x.shape)
+
+    @classmethod
+    def backward(cls, ctx, g_y):
+        if not ctx.fused:
+            return cls.generic.backward(ctx, g_y)
+        (y,) = ctx.saved_tensors
+        g_x = ctx.xp.empty_like(y)
+        cls.backward_loop(y, rows(ctx.xp, g_y, y.shape[1]), g_x)
+        return g_x.reshape(ctx.shape), None

@@ -1,0 +1,1 @@
+"""Fused CPU kernels for the Numba backend (imported only when that backend is used)."""

@@ -1,0 +1,204 @@
+"""The Numba backend's fused ops: drop-in replacements for generic Functions, looked up by
+op name. Each does in one or two compiled passes what the generic op does in several NumPy
+passes, and falls back to the generic code for tiny arrays (``FUSE_MIN``) and for layouts
+it does not cover."""
+
+import numpy as np
+
+from minigrad.backends import fused_base
+from minigrad.backends.fused_base import FusedElementwise, FusedRows
+from minigrad.backends.numba_kernels import loops
+from minigrad.ops import activation, loss, normalization
+
+
+def _flat(array):
+    return fused_base.flat(np, array)
+
+
+def _rows(array, width):
+    return fused_base.rows(np, array, width)
+
+
+class ReLU(FusedElementwise):
+    generic = activation.ReLU
+    forward_loop = staticmethod(lambda x, params, y: loops.relu_forward(x, y))
+    backward_loop = staticmethod(lambda x, y, params, g, out: loops.relu_backward(y, g, out))
+
+
+class LeakyReLU(FusedElementwise):
+    generic = activation.LeakyReLU
+    forward_loop = staticmethod(lambda x, params, y: loops.leaky_relu_forward(x, params[0], y))
+    backward_loop = staticmethod(
+        lambda x, y, params, g, out: loops.leaky_relu_backward(x, params[0], g, out))
+
+
+class ELU(FusedElementwise):
+    generic = activation.ELU
+    forward_loop = staticmethod(lambda x, params, y: loops.elu_forward(x, params[0], y))
+    backward_loop = staticmethod(
+        lambda x, y, params, g, out: loops.elu_backward(x, y, params[0], g, out))
+
+
+class Sigmoid(FusedElementwise):
+    generic = activation.Sigmoid
+    forward_loop = staticmethod(lambda x, params, y: loops.sigmoid_forward(x, y))
+    backward_loop = staticmethod(lambda x, y, params, g, out: loops.sigmoid_backward(y, g, out))
+
+
+class Tanh(FusedElementwise):
+    generic = activation.Tanh
+    forward_loop = staticmethod(lambda x, params, y: loops.tanh_forward(x, y))
+    backward_loop = staticmethod(lambda x, y, params, g, out: loops.tanh_backward(y, g, out))
+
+
+class GELU(FusedElementwise):
+    generic = activation.GELU
+    forward_loop = staticmethod(
+        lambda x, params, y: loops.gelu_forward(x, params[0] == "tanh", y))
+    backward_loop = staticmethod(
+        lambda x, y, params, g, out: loops.gelu_backward(x, params[0] == "tanh", g, out))
+
+
+class Softmax(FusedRows):
+    generic = activation.Softmax
+    forward_loop = staticmethod(loops.softmax_rows)
+    backward_loop = staticmethod(loops.softmax_backward_rows)
+
+
+class LogSoftmax(FusedRows):
+    generic = activation.LogSoftmax
+    forward_loop = staticmethod(loops.log_softmax_rows)
+    backward_loop = staticmethod(loops.log_softmax_backward_rows)
+
+
+def _affine_or_default(array, size, fill, dtype):
+    return np.full(size, fill, dtype=dtype) if array is None else _flat(array)
+
+
+class BatchNorm:
+    """Batch norm of (N, C) input: statistics and normalization in one pass per channel."""
+
+    generic = normalization.BatchNorm
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):
+        ctx.fused = x.ndim == 2 and x.size >= fused_base.FUSE_MIN
+        if not ctx.fused:
+            return normalization.BatchNorm.forward(ctx, x, weight, bias, eps)
+        x = np.ascontiguousarray(x)
+        channels = x.shape[1]
+        y, x_hat = np.empty_like(x), np.empty_like(x)
+        inv_std, mean, var = (np.empty(channels, dtype=x.dtype) for _ in range(3))
+        loops.batch_norm_forward(x, _affine_or_default(weight, channels, 1, x.dtype),
+                                 _affine_or_default(bias, channels, 0, x.dtype), eps,
+                                 y, x_hat, inv_std, mean, var)
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.mark_non_differentiable(mean, var)
+        return y, mean, var
+
+    @staticmethod
+    def backward(ctx, g_y, g_mean, g_var):
+        if not ctx.fused:
+            return normalization.BatchNorm.backward(ctx, g_y, g_mean, g_var)
+        x_hat, inv_std, weight = ctx.saved_tensors
+        channels = x_hat.shape[1]
+        g_x = np.empty_like(x_hat)
+        g_weight, g_bias = np.empty(channels, x_hat.dtype), np.empty(channels, x_hat.dtype)
+        loops.batch_norm_backward(np.ascontiguousarray(g_y), x_hat, inv_std,
+                                  _affine_or_default(weight, channels, 1, x_hat.dtype),
+                                  g_x, g_weight, g_bias)
+        needs = ctx.needs_input_grad
+        return (g_x if needs[0] else None, g_weight if needs[1] else None,
+                g_bias if needs[2] else None, None)
+
+
+class LayerNorm:
+    """Layer norm: one compiled task per row, then column sums for weight and bias."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, ndim_normalized, eps):
+        ctx.fused = x.size >= fused_base.FUSE_MIN
+        if not ctx.fused:
+            return normalization.LayerNorm.forward(ctx, x, weight, bias, ndim_normalized, eps)
+        width = int(np.prod(x.shape[x.ndim - ndim_normalized:]))
+        rows = _rows(x, width)
+        y, x_hat = np.empty_like(rows), np.empty_like(rows)
+        inv_std = np.empty(rows.shape[0], dtype=x.dtype)
+        loops.layer_norm_forward(rows, _affine_or_default(weight, width, 1, x.dtype),
+                                 _affine_or_default(bias, width, 0, x.dtype), eps,
+                                 y, x_hat, inv_std)
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.shape, ctx.normalized_shape = x.shape, x.shape[x.ndim - ndim_normalized:]
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g_y):
+        if not ctx.fused:
+            return normalization.LayerNorm.backward(ctx, g_y)
+        x_hat, inv_std, weight = ctx.saved_tensors
+        width = x_hat.shape[1]
+        g_rows = _rows(g_y, width)
+        needs = ctx.needs_input_grad
+        g_x = None
+        if needs[0]:
+            g_x = np.empty_like(x_hat)
+            loops.layer_norm_backward(g_rows, x_hat, inv_std,
+                                      _affine_or_default(weight, width, 1, x_hat.dtype), g_x)
+            g_x = g_x.reshape(ctx.shape)
+        g_weight = g_bias = None
+        if needs[1] or needs[2]:
+            g_weight, g_bias = np.empty(width, x_hat.dtype), np.empty(width, x_hat.dtype)
+            loops.column_sums(g_rows, x_hat, g_weight, g_bias)
+            g_weight = g_weight.reshape(ctx.normalized_shape) if needs[1] else None
+            g_bias = g_bias.reshape(ctx.normalized_shape) if needs[2] else None
+        return g_x, g_weight, g_bias, None, None
+
+
+class CrossEntropy:
+    """Cross entropy of (N, C) logits: log-softmax, smoothing, weights and ignore_index in
+    one pass per row, forward and backward, with no (N, C) weight matrix."""
+
+    @staticmethod
+    def forward(ctx, scores, target, weight, ignore_index, smoothing, reduction):
+        ctx.fused = scores.size >= fused_base.FUSE_MIN
+        if not ctx.fused:
+            return loss.CrossEntropy.forward(ctx, scores, target, weight, ignore_index,
+                                             smoothing, reduction)
+        scores = np.ascontiguousarray(scores)
+        rows, classes = scores.shape
+        log_p = np.empty_like(scores)
+        loops.log_softmax_rows(scores, log_p)
+        weight = _affine_or_default(weight, classes, 1, scores.dtype)
+        losses, picked = np.empty(rows, scores.dtype), np.empty(rows, scores.dtype)
+        target = np.ascontiguousarray(target)
+        loops.cross_entropy_rows(log_p, target, weight, ignore_index, smoothing, losses, picked)
+        ctx.save_for_backward(log_p, target, weight)
+        ctx.ignore_index, ctx.smoothing, ctx.reduction = ignore_index, smoothing, reduction
+        ctx.denominator = picked.sum()
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total if reduction == "sum" else total / ctx.denominator
+
+    @staticmethod
+    def backward(ctx, g_out):
+        if not ctx.fused:
+            return loss.CrossEntropy.backward(ctx, g_out)
+        log_p, target, weight = ctx.saved_tensors
+        rows = log_p.shape[0]
+        if ctx.reduction == "none":
+            g_loss = np.ascontiguousarray(g_out)
+        else:
+            scale = g_out / ctx.denominator if ctx.reduction == "mean" else g_out
+            g_loss = np.full(rows, scale, dtype=log_p.dtype)
+        g_scores = np.empty_like(log_p)
+        loops.cross_entropy_backward_rows(log_p, target, weight, ctx.ignore_index,
+                                          ctx.smoothing, g_loss, g_scores)
+        return g_scores, None, None, None, None, None
+
+
+KERNELS = {
+    "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "sigmoid": Sigmoid, "tanh": Tanh,
+    "gelu": GELU, "softmax": Softmax, "log_softmax": LogSoftmax, "batch_norm": BatchNorm,
+    "layer_norm": LayerNorm, "cross_entropy": CrossEntropy,
+}

@@ -1,0 +1,289 @@
+"""The compiled loops behind the Numba backend's fused ops, one function per pass.
+
+Each is plain Python over arrays that Numba compiles on first use (``cache=True``: a
+second process loads the machine code from disk). Loops over rows or channels run in
+parallel (``prange``); sums accumulate in float64 whatever the array dtype.
+"""
+
+import math
+
+from numba import njit, prange
+
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+
+JIT = {"cache": True, "parallel": True, "fastmath": False}
+
+
+# ---------------------------------------------------------------- activations (flat arrays)
+@njit(**JIT)
+def relu_forward(x, y):
+    for i in prange(x.size):
+        y[i] = x[i] if x[i] > 0 else 0
+
+
+@njit(**JIT)
+def relu_backward(y, g, out):
+    for i in prange(y.size):
+        out[i] = g[i] if y[i] > 0 else 0
+
+
+@njit(**JIT)
+def leaky_relu_forward(x, slope, y):
+    for i in prange(x.size):
+        y[i] = x[i] if x[i] > 0 else x[i] * slope
+
+
+@njit(**JIT)
+def leaky_relu_backward(x, slope, g, out):
+    for i in prange(x.size):
+        out[i] = g[i] if x[i] > 0 else g[i] * slope
+
+
+@njit(**JIT)
+def elu_forward(x, alpha, y):
+    for i in prange(x.size):
+        y[i] = x[i] if x[i] > 0 else alpha * math.expm1(x[i])
+
+
+@njit(**JIT)
+def elu_backward(x, y, alpha, g, out):
+    for i in prange(x.size):
+        out[i] = g[i] if x[i] > 0 else g[i] * (y[i] + alpha)
+
+
+@njit(**JIT)
+def sigmoid_forward(x, y):
+    for i in prange(x.size):
+        e = math.exp(-abs(x[i]))
+        y[i] = (1.0 if x[i] >= 0 else e) / (1.0 + e)
+
+
+@njit(**JIT)
+def sigmoid_backward(y, g, out):
+    for i in prange(y.size):
+        out[i] = g[i] * y[i] * (1 - y[i])
+
+
+@njit(**JIT)
+def tanh_forward(x, y):
+    for i in prange(x.size):
+        y[i] = math.tanh(x[i])
+
+
+@njit(**JIT)
+def tanh_backward(y, g, out):
+    for i in prange(y.size):
+        out[i] = g[i] * (1 - y[i] * y[i])
+
+
+@njit(**JIT)
+def gelu_forward(x, tanh_form, y):
+    for i in prange(x.size):
+        v = x[i]
+        if tanh_form:
+            y[i] = 0.5 * v * (1 + math.tanh(_SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)))
+        else:
+            y[i] = 0.5 * v * (1 + math.erf(v * _INV_SQRT_2))
+
+
+@njit(**JIT)
+def gelu_backward(x, tanh_form, g, out):
+    for i in prange(x.size):
+        v = x[i]
+        if tanh_form:
+            t = math.tanh(_SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v))
+            du = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * v * v)
+            out[i] = g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
+        else:
+            cdf = 0.5 * (1 + math.erf(v * _INV_SQRT_2))
+            out[i] = g[i] * (cdf + v * _INV_SQRT_2PI * math.exp(-0.5 * v * v))
+
+
+@njit(**JIT)
+def dropout_mask(u, p, scale):
+    """Turn uniform draws into the mask in place: 0 where u < p, else 1/(1-p)."""
+    for i in prange(u.size):
+        u[i] = scale if u[i] >= p else 0
+
+
+# ---------------------------------------------------------------- batch norm on (N, C)
+@njit(**JIT)
+def batch_norm_forward(x, weight, bias, eps, y, x_hat, inv_std, mean, var):
+    n, channels = x.shape
+    for c in prange(channels):
+        total = 0.0
+        for i in range(n):
+            total += x[i, c]
+        m = total / n
+        squares = 0.0
+        for i in range(n):
+            d = x[i, c] - m
+            squares += d * d
+        v = squares / n
+        s = 1.0 / math.sqrt(v + eps)
+        mean[c], var[c], inv_std[c] = m, v, s
+        for i in range(n):
+            h = (x[i, c] - m) * s
+            x_hat[i, c] = h
+            y[i, c] = h * weight[c] + bias[c]
+
+
+@njit(**JIT)
+def batch_norm_backward(g, x_hat, inv_std, weight, g_x, g_weight, g_bias):
+    n, channels = g.shape
+    for c in prange(channels):
+        sum_g = 0.0
+        sum_gx = 0.0
+        for i in range(n):
+            sum_g += g[i, c]
+            sum_gx += g[i, c] * x_hat[i, c]
+        g_weight[c], g_bias[c] = sum_gx, sum_g
+        w = weight[c]
+        mean_g, mean_gx = w * sum_g / n, w * sum_gx / n
+        for i in range(n):
+            g_x[i, c] = inv_std[c] * (g[i, c] * w - mean_g - x_hat[i, c] * mean_gx)
+
+
+# ---------------------------------------------------------------- layer norm on (rows, D)
+@njit(**JIT)
+def layer_norm_forward(x, weight, bias, eps, y, x_hat, inv_std):
+    rows, width = x.shape
+    for r in prange(rows):
+        total = 0.0
+        for j in range(width):
+            total += x[r, j]
+        m = total / width
+        squares = 0.0
+        for j in range(width):
+            d = x[r, j] - m
+            squares += d * d
+        s = 1.0 / math.sqrt(squares / width + eps)
+        inv_std[r] = s
+        for j in range(width):
+            h = (x[r, j] - m) * s
+            x_hat[r, j] = h
+            y[r, j] = h * weight[j] + bias[j]
+
+
+@njit(**JIT)
+def layer_norm_backward(g, x_hat, inv_std, weight, g_x):
+    rows, width = g.shape
+    for r in prange(rows):
+        sum_g = 0.0
+        sum_gx = 0.0
+        for j in range(width):
+            gh = g[r, j] * weight[j]
+            sum_g += gh
+            sum_gx += gh * x_hat[r, j]
+        mean_g, mean_gx = sum_g / width, sum_gx / width
+        for j in range(width):
+            g_x[r, j] = inv_std[r] * (g[r, j] * weight[j] - mean_g - x_hat[r, j] * mean_gx)
+
+
+@njit(**JIT)
+def column_sums(g, x_hat, g_weight, g_bias):
+    """g_weight[j] = sum_r g * x_hat, g_bias[j] = sum_r g (the affine parameters' grads)."""
+    rows, width = g.shape
+    for j in prange(width):
+        sw = 0.0
+        sb = 0.0
+        for r in range(rows):
+            sw += g[r, j] * x_hat[r, j]
+            sb += g[r, j]
+        g_weight[j], g_bias[j] = sw, sb
+
+
+# ---------------------------------------------------------------- softmax family on rows
+@njit(**JIT)
+def log_softmax_rows(x, out):
+    rows, width = x.shape
+    for r in prange(rows):
+        top = x[r, 0]
+        for j in range(1, width):
+            top = max(top, x[r, j])
+        total = 0.0
+        for j in range(width):
+            total += math.exp(x[r, j] - top)
+        shift = top + math.log(total)
+        for j in range(width):
+            out[r, j] = x[r, j] - shift
+
+
+@njit(**JIT)
+def softmax_rows(x, out):
+    rows, width = x.shape
+    for r in prange(rows):
+        top = x[r, 0]
+        for j in range(1, width):
+            top = max(top, x[r, j])
+        total = 0.0
+        for j in range(width):
+            e = math.exp(x[r, j] - top)
+            out[r, j] = e
+            total += e
+        for j in range(width):
+            out[r, j] = out[r, j] / total
+
+
+@njit(**JIT)
+def softmax_backward_rows(y, g, out):
+    rows, width = y.shape
+    for r in prange(rows):
+        dot = 0.0
+        for j in range(width):
+            dot += g[r, j] * y[r, j]
+        for j in range(width):
+            out[r, j] = y[r, j] * (g[r, j] - dot)
+
+
+@njit(**JIT)
+def log_softmax_backward_rows(y, g, out):
+    rows, width = y.shape
+    for r in prange(rows):
+        total = 0.0
+        for j in range(width):
+            total += g[r, j]
+        for j in range(width):
+            out[r, j] = g[r, j] - math.exp(y[r, j]) * total
+
+
+@njit(**JIT)
+def cross_entropy_rows(log_p, target, weight, ignore_index, smoothing, losses, picked):
+    """loss_i = -sum_c a_ic log p_ic with a_ic = (1 - s) w_t [c = t] + s / C w_c."""
+    rows, classes = log_p.shape
+    for r in prange(rows):
+        t = target[r]
+        if t == ignore_index:
+            losses[r], picked[r] = 0.0, 0.0
+            continue
+        smooth = 0.0
+        if smoothing != 0:
+            for c in range(classes):
+                smooth += weight[c] * log_p[r, c]
+        losses[r] = -(1 - smoothing) * weight[t] * log_p[r, t] - smoothing / classes * smooth
+        picked[r] = weight[t]
+
+
+@njit(**JIT)
+def cross_entropy_backward_rows(log_p, target, weight, ignore_index, smoothing, g_loss, out):
+    """g_z = g_loss * (sum(a) softmax(z) - a), the a of ``cross_entropy_rows``."""
+    rows, classes = log_p.shape
+    weight_total = 0.0
+    for c in range(classes):
+        weight_total += weight[c]
+    for r in prange(rows):
+        t = target[r]
+        if t == ignore_index:
+            for c in range(classes):
+                out[r, c] = 0
+            continue
+        g = g_loss[r]
+        a_total = (1 - smoothing) * weight[t] + smoothing / classes * weight_total
+        for c in range(classes):
+            a = smoothing / classes * weight[c]
+            if c == t:
+                a += (1 - smoothing) * weight[t]
+            out[r, c] = g * (a_total * math.exp(log_p[r, c]) - a)
