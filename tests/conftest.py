@@ -1,8 +1,18 @@
-"""Shared fixtures: every test starts from the same seed, grad mode on, numpy backend."""
+"""Shared fixtures: every test starts from the same seed, grad mode on, NumPy backend; the
+``backend`` fixture runs a test once per backend, skipping (visibly, with the install hint)
+those this machine cannot use."""
 
 import pytest
 
 import minigrad as mg
+from minigrad.backends import _CLASSES, available_backends, fused_base
+
+USABLE = available_backends()
+BACKENDS = [
+    pytest.param(name, id=name, marks=pytest.mark.skipif(
+        name not in USABLE, reason=f"{name} backend not usable here: {cls.install_hint}"))
+    for name, cls in _CLASSES.items()
+]
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +21,13 @@ def _fresh_state():
     mg.set_default_backend("numpy")
     with mg.enable_grad():
         yield
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, monkeypatch):
+    """The backend under test, made the default; fused kernels are forced on even for the
+    tiny tensors tests use, so they are what gets checked."""
+    monkeypatch.setattr(fused_base, "FUSE_MIN", 0)
+    mg.set_default_backend(request.param)
+    mg.manual_seed(0)
+    return request.param

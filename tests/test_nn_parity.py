@@ -15,6 +15,11 @@ TORCH_DTYPE = {F32: torch.float32, F64: torch.float64}
 TOL = {F32: {"rtol": 1e-4, "atol": 1e-5}, F64: {"rtol": 1e-10, "atol": 1e-12}}
 
 
+@pytest.fixture(autouse=True)
+def _on_every_backend(backend):
+    """Every test here runs once per backend (the ``backend`` fixture of conftest)."""
+
+
 def check(label, got, want, dtype):
     """Assert minigrad's ``got`` matches PyTorch's ``want``; the message names the max error."""
     if isinstance(want, torch.Tensor):

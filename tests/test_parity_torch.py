@@ -79,8 +79,8 @@ def _assert_parity(actual, same_dtype, exact, rtol, atol, what):
 # ---------------------------------------------------------------- every registered op
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("info, sample", CASES)
-def test_op_matches_torch(info, sample, dtype):
-    mg_args = make_args(sample, "numpy", dtype)
+def test_op_matches_torch(info, sample, dtype, backend):
+    mg_args = make_args(sample, backend, dtype)
     out = info.op(*mg_args, **sample.kwargs)
     np_dtype = np.dtype(dtype.name)
     cotangent = _rng(f"{info.name}-{sample.name}").standard_normal(out.shape).astype(np_dtype)
