@@ -6,8 +6,8 @@ from minigrad import autograd, data, nn, ops, optim
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.backends import (available_backends, get_default_backend, get_rng_state,
                                manual_seed, set_default_backend, set_rng_state)
-from minigrad.creation import (arange, full, ones, ones_like, rand, randn, tensor, zeros,
-                               zeros_like)
+from minigrad.creation import (arange, from_dlpack, full, ones, ones_like, rand, randn, tensor,
+                               zeros, zeros_like)
 from minigrad.data import load, save
 from minigrad.dtypes import bool, float16, float32, float64, int8, int16, int32, int64, uint8
 from minigrad.ops import (abs, cat, clamp, exp, log, matmul, maximum, mean, minimum, sqrt,
@@ -19,7 +19,8 @@ __all__ = [
     "Tensor", "autograd", "data", "nn", "ops", "optim", "load", "save", "get_rng_state",
     "set_rng_state", "enable_grad", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "available_backends", "get_default_backend", "manual_seed",
-    "set_default_backend", "arange", "full", "ones", "ones_like", "rand", "randn", "tensor",
+    "set_default_backend", "arange", "from_dlpack", "full", "ones", "ones_like", "rand",
+    "randn", "tensor",
     "zeros", "zeros_like", "bool", "float16", "float32", "float64", "int8", "int16", "int32",
     "int64", "uint8", "abs", "cat", "clamp", "exp", "log", "matmul", "maximum", "mean",
     "minimum", "sqrt", "stack", "sum", "where",

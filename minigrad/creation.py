@@ -2,13 +2,32 @@
 ``rand`` and the ``*_like`` forms. Random ones draw from the backend's seeded generator."""
 
 from minigrad import dtypes
-from minigrad.backends import get_backend
+from minigrad.backends import get_backend, get_default_backend
 from minigrad.tensor import Tensor, _shape_args
 
 
 def tensor(data, dtype=None, requires_grad=False, backend=None):
     """A new tensor holding a copy of ``data`` (floats become float32 unless ``dtype``)."""
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, backend=backend)
+
+
+_DLPACK_CUDA = 2  # the device type DLPack gives CUDA memory
+
+
+def from_dlpack(obj, backend=None):
+    """A tensor sharing memory with a PyTorch, CuPy or NumPy array (no copy): CPU memory
+    lands on the default CPU backend, CUDA memory on ``"cupy"``."""
+    if backend is None:
+        on_gpu = obj.__dlpack_device__()[0] == _DLPACK_CUDA
+        backend = "cupy" if on_gpu else _cpu_backend_name()
+    b = get_backend(backend)
+    return Tensor._make(b.from_dlpack(obj), b)
+
+
+def _cpu_backend_name():
+    """The default backend if it lives on the CPU, else NumPy."""
+    name = get_default_backend()
+    return "numpy" if name == "cupy" else name
 
 
 def _new(array, backend, requires_grad):

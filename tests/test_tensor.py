@@ -169,3 +169,14 @@ def test_unknown_backend_lists_the_available_ones():
     assert "numpy" in mg.available_backends()
     assert mg.ones(1).backend == "numpy"
     assert mg.ones(1).to("numpy").backend == "numpy"
+
+
+def test_dlpack_exchange_with_torch_shares_memory():
+    torch = pytest.importorskip("torch")
+    source = torch.arange(4.0)
+    shared = mg.from_dlpack(source)
+    source[0] = 42.0
+    assert shared.numpy().tolist() == [42.0, 1.0, 2.0, 3.0]
+    x = mg.ones(3)
+    torch.from_dlpack(x)[1] = 7.0
+    assert x.numpy().tolist() == [1.0, 7.0, 1.0]

@@ -39,6 +39,10 @@ class Backend:
         """``value`` as a proper array (array scalars become 0-d arrays)."""
         raise NotImplementedError
 
+    def from_dlpack(self, obj):
+        """A backend array sharing memory with ``obj`` (anything with ``__dlpack__``)."""
+        return self.xp.from_dlpack(obj)
+
     def to_numpy(self, array):
         """A NumPy array with the same contents (a host copy for device backends)."""
         raise NotImplementedError
