@@ -1,0 +1,108 @@
+"""The backend layer: the interface every backend fills in, the kernel tables, Numba's disk
+cache, and choosing backends. Numerical agreement across backends is swept in
+test_op_registry.py; these are the structural checks, which need no GPU."""
+
+import inspect
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.backends import Backend, available_backends, fused_base
+from minigrad.backends.cupy_backend import CupyBackend
+from minigrad.backends.numba_backend import NumbaBackend
+from minigrad.backends.numpy_backend import NumpyBackend
+from minigrad.testing.op_db import OPS_BY_NAME
+
+needs_numba = pytest.mark.skipif("numba" not in available_backends(),
+                                 reason="numba backend not usable here: "
+                                        f"{NumbaBackend.install_hint}")
+
+
+def _own_methods(cls):
+    return {name for name, member in vars(cls).items()
+            if inspect.isfunction(member) and not name.startswith("__")}
+
+
+def test_cupy_backend_implements_everything_the_numpy_backend_does():
+    missing = _own_methods(NumpyBackend) - _own_methods(CupyBackend)
+    assert missing == set()
+
+
+def test_every_abstract_backend_method_is_implemented_by_each_backend():
+    abstract = {name for name, member in vars(Backend).items() if inspect.isfunction(member)
+                and "raise NotImplementedError" in inspect.getsource(member)}
+    for cls in (NumpyBackend, NumbaBackend, CupyBackend):
+        unimplemented = {m for m in abstract if getattr(cls, m) is getattr(Backend, m)}
+        assert unimplemented == set(), cls.__name__
+
+
+def test_cupy_fuses_every_elementwise_kernel_numba_fuses():
+    from minigrad.backends.cupy_kernels import ELEMENTWISE_SOURCES, KERNEL_CLASSES
+    from minigrad.backends.numba_kernels.fused import KERNELS, FusedElementwise
+
+    numba_elementwise = {name for name, k in KERNELS.items()
+                         if issubclass(k, FusedElementwise)}
+    assert numba_elementwise <= set(KERNEL_CLASSES) == set(ELEMENTWISE_SOURCES)
+
+
+@needs_numba
+def test_every_fused_kernel_replaces_a_registered_op():
+    """Kernels are looked up by op name: each must name an op the registry sweeps."""
+    from minigrad.backends.numba_kernels.fused import KERNELS
+
+    assert set(KERNELS) <= set(OPS_BY_NAME)
+
+
+@needs_numba
+def test_small_tensors_take_the_generic_path_and_large_ones_the_fused_one():
+    mg.set_default_backend("numba")
+    small = mg.randn(4, 4, requires_grad=True)
+    large = mg.randn(fused_base.FUSE_MIN, requires_grad=True)
+    assert small.sigmoid().grad_fn.fused is False
+    assert large.sigmoid().grad_fn.fused is True
+    reference = mg.tensor(large.numpy(), backend="numpy").sigmoid()
+    np.testing.assert_allclose(large.sigmoid().numpy(), reference.numpy(), rtol=1e-6)
+
+
+@needs_numba
+def test_numba_kernels_load_from_the_disk_cache_in_a_new_process():
+    script = ("import minigrad as mg\n"
+              "mg.set_default_backend('numba')\n"
+              "x = mg.randn(8192, requires_grad=True)\n"
+              "x.tanh().sum().backward()\n"
+              "from minigrad.backends.numba_kernels import loops\n"
+              "print(len(loops.tanh_forward.stats.cache_hits))\n")
+    for _ in range(2):  # the first run may compile and write the cache
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) >= 1
+
+
+@needs_numba
+def test_tensor_moves_between_backends():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to("numba")
+    assert y.backend == "numba" and y.requires_grad and y.is_leaf
+    np.testing.assert_array_equal(y.numpy(), x.numpy())
+    model = mg.nn.Linear(3, 2).to("numba")
+    assert {p.backend for p in model.parameters()} == {"numba"}
+
+
+@needs_numba
+def test_numba_and_numpy_draw_the_same_random_numbers_from_a_seed():
+    mg.manual_seed(3)
+    a = mg.randn(5, backend="numpy")
+    mg.manual_seed(3)
+    b = mg.randn(5, backend="numba")
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_backend_that_is_not_usable_names_its_install_hint():
+    if "cupy" in available_backends():
+        pytest.skip("cupy is usable here")
+    with pytest.raises(RuntimeError, match=r"minigrad\[cupy\]"):
+        mg.set_default_backend("cupy")
