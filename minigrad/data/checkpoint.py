@@ -16,6 +16,7 @@ import zipfile
 
 import numpy as np
 
+from minigrad.backends import _CLASSES, available_backends
 from minigrad.tensor import Tensor
 
 FORMAT = "minigrad-checkpoint"
@@ -32,7 +33,8 @@ def _encode(obj, arrays):
     """The JSON-ready form of ``obj``; arrays are appended to ``arrays`` and referenced."""
     if isinstance(obj, Tensor):
         arrays.append(obj.numpy())
-        return {"__tensor__": len(arrays) - 1, "backend": obj.backend}
+        return {"__tensor__": len(arrays) - 1, "backend": obj.backend,
+                "requires_grad": obj.requires_grad}
     if isinstance(obj, np.ndarray) or isinstance(obj, np.generic):
         if obj.dtype.kind not in "biuf":
             raise TypeError(f"save: cannot store an array of dtype {obj.dtype}")
@@ -59,14 +61,23 @@ def _decode(node, arrays):
     if "__array__" in node:
         return arrays(node["__array__"])
     if "__tensor__" in node:
-        return Tensor(arrays(node["__tensor__"]), backend=node.get("backend", "numpy"))
+        return Tensor(arrays(node["__tensor__"]), backend=_usable(node.get("backend")),
+                      requires_grad=bool(node.get("requires_grad", False)))
     if "__float__" in node:
         return float(node["__float__"])
     if "__tuple__" in node:
         return tuple(_decode(v, arrays) for v in node["__tuple__"])
     if "__dict__" in node:
         return {_hashable(_decode(k, arrays)): _decode(v, arrays) for k, v in node["__dict__"]}
-    raise CheckpointError(f"unknown entry in checkpoint header: {sorted(node)}")
+    raise CheckpointError(f"unknown entry in the header: {sorted(node)}")
+
+
+def _usable(backend):
+    """A tensor's saved backend if this machine has it, else NumPy (the values are the same);
+    a name minigrad does not know is an error."""
+    if backend not in _CLASSES:
+        raise CheckpointError(f"unknown backend {backend!r} in the header")
+    return backend if backend in available_backends() else "numpy"
 
 
 def _hashable(key):
@@ -92,11 +103,38 @@ def save(obj, path):
                     archive.writestr(f"{index}.npy", buffer.getvalue())
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _mode_for(path):
+    """The permissions ``path`` has, or those a new file gets under the current umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _read_npy(entry, size, name):
+    """Read one ``.npy`` entry, first checking that its header's shape fits in the entry
+    (a few bytes must not be able to claim terabytes)."""
+    version = np.lib.format.read_magic(entry)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, fortran_order, dtype = read_header(entry)
+    if dtype.hasobject:
+        raise CheckpointError(f"array {name} holds Python objects, which are never loaded")
+    claimed = math.prod(shape) * dtype.itemsize
+    if claimed > size:
+        raise CheckpointError(f"array {name} claims {claimed} bytes but its entry has {size}")
+    data = np.frombuffer(entry.read(claimed), dtype=dtype, count=math.prod(shape))
+    return data.reshape(shape, order="F" if fortran_order else "C").copy()
 
 
 def load(path, max_bytes=2 ** 33):
@@ -122,7 +160,7 @@ def load(path, max_bytes=2 ** 33):
                                   f"max_bytes={max_bytes}")
         try:
             header = json.loads(archive.read(HEADER))
-        except (ValueError, zipfile.BadZipFile, EOFError) as err:
+        except (ValueError, zipfile.BadZipFile, EOFError, RecursionError) as err:
             raise CheckpointError(f"load: {path}: unreadable header ({err})") from err
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise CheckpointError(f"load: {path} is not a minigrad checkpoint")
@@ -133,12 +171,18 @@ def load(path, max_bytes=2 ** 33):
         def read_array(index):
             name = f"{index}.npy"
             if not isinstance(index, int) or name not in infos:
-                raise CheckpointError(f"load: {path}: missing array entry {name}")
+                raise CheckpointError(f"missing array entry {name}")
             try:
                 with archive.open(name) as entry:
-                    return np.lib.format.read_array(entry, allow_pickle=False)
+                    return _read_npy(entry, infos[name].file_size, name)
             except (ValueError, zipfile.BadZipFile, EOFError, OSError) as err:
-                raise CheckpointError(f"load: {path}: array {name} is unreadable ({err})") \
-                    from err
+                if isinstance(err, CheckpointError):
+                    raise
+                raise CheckpointError(f"array {name} is unreadable ({err})") from err
 
-        return _decode(header["tree"], read_array)
+        try:
+            return _decode(header["tree"], read_array)
+        except (CheckpointError, KeyError, TypeError, ValueError, RecursionError) as err:
+            # NOTE: a crafted header may be any JSON; every way it can be wrong ends here
+            raise CheckpointError(f"load: {path}: not a valid minigrad checkpoint "
+                                  f"({type(err).__name__}: {err})") from err
