@@ -11,7 +11,7 @@ from minigrad.creation import (arange, from_dlpack, full, ones, ones_like, rand,
 from minigrad.data import load, save
 from minigrad.dtypes import bool, float16, float32, float64, int8, int16, int32, int64, uint8
 from minigrad.ops import (abs, cat, clamp, exp, log, matmul, maximum, mean, minimum, sqrt,
-                          stack, sum, where)
+                          stack, sum, unbind, where)
 
 __version__ = "0.1.0"
 
@@ -23,5 +23,5 @@ __all__ = [
     "randn", "tensor",
     "zeros", "zeros_like", "bool", "float16", "float32", "float64", "int8", "int16", "int32",
     "int64", "uint8", "abs", "cat", "clamp", "exp", "log", "matmul", "maximum", "mean",
-    "minimum", "sqrt", "stack", "sum", "where",
+    "minimum", "sqrt", "stack", "sum", "unbind", "where",
 ]

@@ -1,9 +1,17 @@
 """Command line: ``python -m minigrad demo`` trains a digits classifier and plots it;
-``python -m minigrad gradcheck [--backend NAME] [--op NAME ...]`` checks every op."""
+``python -m minigrad gradcheck [--backend NAME] [--op NAME ...]`` checks every op;
+``python -m minigrad bench [--quick] [--json [PATH]] [--markdown [PATH]]`` runs the
+benchmark suite of a source checkout (``bench/run.py``)."""
 
 import argparse
+import importlib.util
 import sys
 import time
+from pathlib import Path
+
+# NOTE: the benchmarks are not part of the installed package: they live beside it in a
+# source checkout (an editable install points here)
+BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 def _gradcheck(args):
@@ -34,6 +42,21 @@ def _demo(args):
     return demo.main(args.epochs, args.seed, args.backend, args.output, args.batch_size)
 
 
+def _bench(options):
+    run_py = BENCH / "run.py"
+    if not run_py.is_file():
+        print(f"minigrad bench: no benchmark suite at {run_py}. The benchmarks ship with the "
+              "source checkout, not the installed package: clone the minigrad repository, "
+              "`pip install -e .` it, and run `python -m minigrad bench` (or "
+              "`python bench/run.py`) there.", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(BENCH))  # run.py imports its siblings (harness, workloads)
+    spec = importlib.util.spec_from_file_location("minigrad_bench_run", run_py)
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    return run.main(options, prog="minigrad bench")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="minigrad", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -50,7 +73,14 @@ def main(argv=None):
     check.add_argument("--backend", help="only this backend (default: every available one)")
     check.add_argument("--op", action="append", help="only this op (repeatable)")
     check.set_defaults(run=_gradcheck)
-    args = parser.parse_args(argv)
+    # NOTE: bench/run.py owns its options (and its --help): they are handed on unparsed
+    commands.add_parser("bench", add_help=False, help="run the benchmark suite of a source "
+                        "checkout (bench/run.py; options as there: `minigrad bench --help`)")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        return _bench(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.run(args)
 
 

@@ -17,10 +17,12 @@ from minigrad.nn.layers.dropout import Dropout
 from minigrad.nn.layers.linear import Identity, Linear
 from minigrad.nn.layers.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from minigrad.nn.layers.normalization import BatchNorm1d, LayerNorm
+from minigrad.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "Identity", "Linear",
            "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "BatchNorm1d", "LayerNorm", "Dropout", "MSELoss", "L1Loss", "CrossEntropyLoss",
-           "NLLLoss", "BCEWithLogitsLoss"]
+           "NLLLoss", "BCEWithLogitsLoss", "RNN", "LSTM", "GRU", "RNNCell",
+           "LSTMCell", "GRUCell"]

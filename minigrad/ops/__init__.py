@@ -24,7 +24,17 @@ from minigrad.ops.elementwise import (
 from minigrad.ops.indexing import getitem
 from minigrad.ops.linalg import matmul
 from minigrad.ops.reduction import argmax, argmin, max, mean, min, sum, var
-from minigrad.ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
+from minigrad.ops.shape import (
+    cat,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    transpose,
+    unbind,
+    unsqueeze,
+)
 
 __all__ = [
     "activation", "elementwise", "indexing", "linalg", "reduction", "shape",
@@ -32,5 +42,5 @@ __all__ = [
     "flatten", "gelu", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max",
     "maximum", "mean", "min", "minimum", "mul", "neg", "permute", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "transpose",
-    "unsqueeze", "var", "where",
+    "unbind", "unsqueeze", "var", "where",
 ]

@@ -76,6 +76,22 @@ class Stack(Function):
         return (None, *(g_out[lead + (i,)] for i in range(g_out.shape[ctx.dim])))
 
 
+class Unbind(Function):
+    """The slices of x along dim, as separate outputs (views);  the gradient stacks the
+    slices' gradients back, zeros for slices nothing used. One node for a whole sequence,
+    where a getitem per step would allocate a full-size gradient per step."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        return tuple(x[lead + (i,)] for i in range(x.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *g_slices):
+        return ctx.xp.stack(g_slices, axis=ctx.dim), None
+
+
 def _axis(dim, ndim, op):
     if not -ndim <= dim < ndim:
         raise IndexError(f"{op}: dim {dim} is out of range (expected in [{-ndim}, {ndim - 1}])")
@@ -149,6 +165,11 @@ def cat(tensors, dim=0):
     tensors = tuple(tensors)
     axis = _axis(dim, max(tensors[0].ndim, 1) if tensors else 1, "cat")
     return Cat.apply(axis, *_joinable(tensors, "cat", axis, same_shape=False))
+
+
+def unbind(x, dim=0):
+    """The slices of x along ``dim`` as a tuple of tensors (one graph node)."""
+    return Unbind.apply(x, _axis(dim, max(x.ndim, 1), "unbind"))
 
 
 def stack(tensors, dim=0):

@@ -22,6 +22,7 @@ class Optimizer:
         self.state = {}
         self.param_groups = []
         self._step_count = 0
+        self._steps_when_scheduled = None  # the step count when a first scheduler attached
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
@@ -86,7 +87,10 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                self._update(p, p.grad.data, group, self.state.setdefault(p, {}))
+                state = self.state.get(p, {})
+                self._update(p, p.grad.data, group, state)
+                if state:  # plain SGD keeps none, as in PyTorch
+                    self.state[p] = state
                 p._version += 1
         self._step_count += 1
         return loss
@@ -135,7 +139,10 @@ class Optimizer:
 
 def _restore(param, name, value):
     """A saved state entry as the parameter's backend array (in its dtype, as PyTorch does);
-    numbers such as ``step`` stay numbers."""
+    ``step`` becomes a Python float whatever it was saved as (a float32 step would make the
+    bias corrections float32)."""
+    if name == "step":
+        return float(value)
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return param._backend.asarray(value, dtype=param.data.dtype, copy=True)
     return value

@@ -39,8 +39,14 @@ def _combine(xp, norms, norm_type, dtype):
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     """The ``norm_type`` norm of all ``tensors`` together, as a 0-d Tensor (0 for none)."""
+    indexed = [(i, t) for i, t in enumerate(_as_list(tensors)) if t is not None]
+    return _total_norm(indexed, norm_type, error_if_nonfinite)
+
+
+def _total_norm(indexed, norm_type, error_if_nonfinite):
+    """The total norm of ``(position, tensor)`` pairs; an error names the positions."""
     norm_type = float(norm_type)
-    tensors = [t for t in _as_list(tensors) if t is not None]
+    tensors = [t for _, t in indexed]
     if not norm_type > 0:
         raise ValueError(f"get_total_norm: norm_type must be positive or inf, got {norm_type}")
     from minigrad.backends import get_backend
@@ -50,12 +56,12 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     total = _combine(backend.xp, norms, norm_type,
                      tensors[0].data.dtype if tensors else "float32")
     if error_if_nonfinite and not backend.all_finite(total):
-        culprits = [f"#{i} (shape {tuple(t.shape)})" for i, (t, n) in
-                    enumerate(zip(tensors, norms)) if not backend.all_finite(n)]
+        culprits = [f"#{i} (shape {tuple(t.shape)})" for (i, t), n in zip(indexed, norms)
+                    if not backend.all_finite(n)]
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
-                           f"`parameters` is non-finite, so it cannot be clipped; non-finite "
-                           f"gradients: {', '.join(culprits)}. To disable this error and "
-                           "scale the gradients by the non-finite norm anyway, set "
+                           "`parameters` is non-finite, so it cannot be clipped; non-finite "
+                           f"gradients of parameters {', '.join(culprits)}. To disable this "
+                           "error and scale the gradients by the non-finite norm anyway, set "
                            "`error_if_nonfinite=False`")
     return Tensor._make(backend.ensure_array(total), backend)
 
@@ -91,8 +97,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         raise ValueError(f"clip_grad_norm_: max_norm must be non-negative, got {max_norm} "
                          "(PyTorch would flip the gradients' sign)")
     parameters = _as_list(parameters)
-    grads = [p.grad for p in parameters if p.grad is not None]
-    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    indexed = [(i, p.grad) for i, p in enumerate(parameters) if p.grad is not None]
+    total = _total_norm(indexed, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total)
     return total
 

@@ -8,6 +8,7 @@ optimizer compose, and the sequence matches PyTorch's to the last bit. Schedules
 """
 
 import numbers
+import types
 import warnings
 
 from minigrad.optim.optimizer import Optimizer
@@ -45,6 +46,26 @@ def check_optimizer(optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
+def watch_steps(optimizer):
+    """Note the optimizer's step count when the first scheduler attaches, so stepping a
+    scheduler before any optimizer step since then can be warned about (as PyTorch does)."""
+    if optimizer._steps_when_scheduled is None:
+        optimizer._steps_when_scheduled = optimizer._step_count
+
+
+def callable_states(functions):
+    """What a state dict keeps of user functions: the attributes of callable objects (plain
+    functions and lambdas have none worth keeping), as PyTorch does."""
+    return [dict(vars(fn)) if not isinstance(fn, types.FunctionType) and is_plain(vars(fn))
+            else None for fn in functions]
+
+
+def restore_callable_states(functions, states):
+    for fn, state in zip(functions, states or ()):
+        if state is not None:
+            vars(fn).update(state)
+
+
 def current_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
@@ -58,6 +79,7 @@ class LRScheduler:
     def __init__(self, optimizer, last_epoch=-1):
         check_optimizer(optimizer)
         self.optimizer = optimizer
+        watch_steps(optimizer)
         for index, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
@@ -87,7 +109,8 @@ class LRScheduler:
 
     def step(self):
         """Advance the schedule by one step (call it after ``optimizer.step()``)."""
-        if self._step_count == 1 and self.optimizer._step_count == 0:
+        optimizer = self.optimizer
+        if self._step_count == 1 and optimizer._step_count == optimizer._steps_when_scheduled:
             warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
         self.last_epoch += 1

@@ -4,7 +4,13 @@
 
 import math
 
-from minigrad.optim.lr_scheduler.base import LRScheduler, check_optimizer, per_group
+from minigrad.optim.lr_scheduler.base import (
+    LRScheduler,
+    callable_states,
+    check_optimizer,
+    per_group,
+    restore_callable_states,
+)
 
 
 def _momentum_key(optimizer):
@@ -59,6 +65,19 @@ class CyclicLR(LRScheduler):
                     group["max_momentum"], group["base_momentum"] = high, low
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
+
+    def state_dict(self):
+        state = super().state_dict()
+        state["_custom_scale_fn"] = callable_states([self._custom_scale_fn])[0] \
+            if self._custom_scale_fn is not None else None
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        saved = state.pop("_custom_scale_fn", None)
+        if self._custom_scale_fn is not None:
+            restore_callable_states([self._custom_scale_fn], [saved])
+        super().load_state_dict(state)
 
     def scale_fn(self, x):
         if self._custom_scale_fn is not None:

@@ -28,8 +28,9 @@ class ReduceLROnPlateau:
             if len(min_lr) != len(optimizer.param_groups):
                 raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got "
                                  f"{len(min_lr)}")
-            self.min_lrs = list(min_lr)
+            self.default_min_lr, self.min_lrs = None, list(min_lr)
         else:
+            self.default_min_lr = min_lr
             self.min_lrs = [min_lr] * len(optimizer.param_groups)
         self.last_epoch = 0
         self._last_lr = current_lrs(optimizer)
@@ -59,6 +60,7 @@ class ReduceLROnPlateau:
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
+            self._match_groups()
             for group, floor in zip(self.optimizer.param_groups, self.min_lrs):
                 old = float(group["lr"])
                 new = max(old * self.factor, floor)
@@ -67,6 +69,20 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = current_lrs(self.optimizer)
+
+    def _match_groups(self):
+        """A group added to the optimizer since: a scalar min_lr extends to it, a per-group
+        list cannot."""
+        groups = len(self.optimizer.param_groups)
+        if groups == len(self.min_lrs):
+            return
+        if self.default_min_lr is None:
+            raise RuntimeError(f"The number of param groups in the `optimizer` ({groups}) "
+                               "differs from when `ReduceLROnPlateau` was initialized "
+                               f"({len(self.min_lrs)}), usually due to a new param group being "
+                               "added to the optimizer. Please modify the `min_lrs` field to "
+                               "match the length of the `optimizer` param groups.")
+        self.min_lrs = [self.default_min_lr] * groups
 
     def get_last_lr(self):
         return list(self._last_lr)

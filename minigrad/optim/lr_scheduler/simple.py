@@ -4,7 +4,26 @@ Exponential, Constant, Linear, Polynomial, CosineAnnealing, Lambda and Multiplic
 import math
 from bisect import bisect_right
 
-from minigrad.optim.lr_scheduler.base import LRScheduler, current_lrs
+from minigrad.optim.lr_scheduler.base import (
+    LRScheduler,
+    callable_states,
+    current_lrs,
+    restore_callable_states,
+)
+
+
+class _LambdaScheduler(LRScheduler):
+    """State dicts of schedules driven by user functions: the functions' own state."""
+
+    def state_dict(self):
+        state = super().state_dict()
+        state["lr_lambdas"] = callable_states(self.lr_lambdas)
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        restore_callable_states(self.lr_lambdas, state.pop("lr_lambdas", None))
+        super().load_state_dict(state)
 
 
 def _functions_per_group(optimizer, lr_lambda):
@@ -173,7 +192,7 @@ class CosineAnnealingLR(LRScheduler):
                 for base in self.base_lrs]
 
 
-class LambdaLR(LRScheduler):
+class LambdaLR(_LambdaScheduler):
     """lr = base_lr * lr_lambda(step) (one function, or one per group)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -184,7 +203,7 @@ class LambdaLR(LRScheduler):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """lr = previous lr * lr_lambda(step) (one function, or one per group)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
