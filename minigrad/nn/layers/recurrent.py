@@ -10,6 +10,7 @@ truncates it, as in PyTorch.
 """
 
 import math
+import warnings
 
 from minigrad import creation
 from minigrad.nn import functional as F
@@ -66,6 +67,10 @@ class _RNNBase(Module):
         if not 0 <= dropout <= 1 or isinstance(dropout, bool):
             raise ValueError("dropout should be a number in range [0, 1] representing the "
                              "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
         if hidden_size <= 0 or num_layers <= 0:
             raise ValueError("hidden_size and num_layers must be positive")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
@@ -167,9 +172,6 @@ class RNN(_RNNBase):
         self.nonlinearity = nonlinearity
         self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
-    def extra_repr(self):
-        text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else text + ", nonlinearity='relu'"
 
 
 class LSTM(_RNNBase):
@@ -228,16 +230,25 @@ class _CellBase(Module):
 
     def _state(self, input, hx):
         """(input as a batch, hx or zeros as a batch, whether the input was batched)."""
+        name = type(self).__name__
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected input of shape (batch, {self.input_size}) or "
+                             f"({self.input_size},), got {tuple(input.shape)}")
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
         if hx is None:
-            hx = creation.zeros(x.shape[0], self.hidden_size, dtype=x.dtype, backend=x.backend)
-        elif not batched:
-            hx = hx.unsqueeze(0)
-        return x, hx, batched
+            return x, creation.zeros(x.shape[0], self.hidden_size, dtype=x.dtype,
+                                     backend=x.backend), batched
+        expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        if tuple(hx.shape) != expected:
+            raise ValueError(f"{name}: input batch size {x.shape[0]} needs a hidden state of "
+                             f"shape {expected}, got {tuple(hx.shape)}")
+        return x, hx if batched else hx.unsqueeze(0), batched
 
     def extra_repr(self):
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        text = f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+        nonlinearity = getattr(self, "nonlinearity", "tanh")
+        return text if nonlinearity == "tanh" else f"{text}, nonlinearity={nonlinearity}"
 
 
 def _unbatch(t, batched):
