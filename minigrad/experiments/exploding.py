@@ -86,14 +86,17 @@ def main(argv=None):
     args = args.parse_args(argv)
     started = time.perf_counter()
 
-    norms = gradient_norms(seed=args.seed)
+    norms = gradient_norms(RADII, LENGTHS, seed=args.seed)
     print("(a) ||dL/dh_0|| of a 50-unit tanh RNN by sequence length T and spectral radius")
-    print(format_table(["T"] + [f"radius {r:g}" for r in norms], gradient_norm_rows(norms)))
+    print(format_table(["T"] + [f"radius {r:g}" for r in norms],
+                       gradient_norm_rows(norms, LENGTHS)))
+    print(f"(while tanh is linear the norm is exactly radius^T; the state starts at norm "
+          f"{H0_SCALE:g},\n so tanh saturates once radius^T nears {1 / H0_SCALE:g})")
     path = output_file(args.output, "gradient_norms.png")
     plot_gradient_norms(norms, LENGTHS, path)
     print(f"plot: {path}\n")
 
-    runs = cliff.compare()
+    runs = cliff.compare(steps=cliff.STEPS)
     print(f"(b) the cliff: gradient descent from (w, b) = {cliff.START}, lr {cliff.LR}")
     print(format_table(cliff.TABLE_HEADERS, cliff.table_rows(runs)))
     path = output_file(args.output, "cliff.png")

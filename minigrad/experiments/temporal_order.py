@@ -20,8 +20,14 @@ import time
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.experiments.common import (format_table, gradient_step, output_file, parser,
-                                         pyplot, scaled_orthogonal)
+from minigrad.experiments.common import (
+    format_table,
+    gradient_step,
+    output_file,
+    parser,
+    pyplot,
+    scaled_orthogonal,
+)
 
 SYMBOLS = "ABcdef"
 CLASSES = ("AA", "AB", "BA", "BB")
@@ -129,13 +135,15 @@ def train(length, seed, max_norm=None, steps=3000, test_size=TEST_SIZE):
     held-out set, the initial weights and the training batches, so a run with and without
     clipping sees the same data.
     """
+    if steps < 1:
+        raise ValueError(f"temporal order: steps must be at least 1, got {steps}")
     mg.manual_seed(seed)
     test = make_batch(length, test_size)
     model = OrderClassifier()
     parameters = list(model.parameters())
     optimizer = mg.optim.SGD(parameters, lr=LR)
     loss_fn = nn.CrossEntropyLoss()
-    grad_norms, step_norms, recent_wrong, error = [], [], 0, 1.0
+    grad_norms, step_norms, recent_wrong = [], [], 0
     for step in range(1, steps + 1):
         batch = make_batch(length, BATCH)
         logits = model(batch.x)
@@ -144,12 +152,14 @@ def train(length, seed, max_norm=None, steps=3000, test_size=TEST_SIZE):
                                   max_norm)
         grad_norms.append(raw)
         step_norms.append(used)
-        if step % CHECK_EVERY == 0 or step == steps:
-            if recent_wrong <= SUCCESS * CHECK_EVERY * BATCH or step == steps:
-                error = error_rate(model, test)
-                if error < SUCCESS:
-                    break
-            recent_wrong = 0
+        if step % CHECK_EVERY and step < steps:
+            continue
+        nearly_right = recent_wrong <= SUCCESS * CHECK_EVERY * BATCH
+        recent_wrong = 0
+        if nearly_right or step == steps:
+            error = error_rate(model, test)
+            if error < SUCCESS:
+                break
     return Run(length, seed, max_norm, step, error, grad_norms, step_norms)
 
 
@@ -167,20 +177,33 @@ def run_all(lengths=(20, 50), seeds=(0, 1), steps=3000, max_norm=MAX_NORM, worke
         return list(pool.map(_train, configs))
 
 
+def summary(runs):
+    """How many runs solved the task, without and with clipping."""
+    parts = []
+    for name, clipped in (("without clipping", False), ("with clipping", True)):
+        group = [r for r in runs if (r.max_norm is not None) == clipped]
+        if group:
+            mean_error = 100 * sum(r.error for r in group) / len(group)
+            parts.append(f"{sum(r.success for r in group)} of {len(group)} {name} "
+                         f"(mean test error {mean_error:.1f}%)")
+    return "solved: " + "; ".join(parts)
+
+
 def plot_grad_norms(runs, length, path):
     """Gradient norm per step (log scale) for one length, without and with clipping."""
     plt = pyplot()
-    chosen = [r for r in runs if r.length == length]
+    plain = [r for r in runs if r.length == length and r.max_norm is None]
+    clipped = [r for r in runs if r.length == length and r.max_norm is not None]
     figure, panels = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-    for panel, clipped in zip(panels, (False, True)):
-        for run in chosen:
-            if (run.max_norm is not None) == clipped:
-                panel.plot(run.grad_norms, lw=0.6, label=f"seed {run.seed}")
-        if clipped:
-            panel.axhline(chosen[0].max_norm or MAX_NORM, color="tab:red", ls="--",
-                          label="clipping threshold")
-        panel.set(yscale="log", xlabel="step", title=f"T = {length}, " +
-                  ("clipped at 1 (norm before clipping)" if clipped else "no clipping"))
+    for panel, group in zip(panels, (plain, clipped)):
+        for run in group:
+            panel.plot(run.grad_norms, lw=0.6, label=f"seed {run.seed}")
+        panel.set(yscale="log", xlabel="step", title=f"T = {length}, no clipping")
+    if clipped:
+        threshold = clipped[0].max_norm
+        panels[1].axhline(threshold, color="tab:red", ls="--", label="clipping threshold")
+        panels[1].set_title(f"T = {length}, clipped at {threshold:g} (norm before clipping)")
+    for panel in panels:
         panel.legend()
     panels[0].set_ylabel("gradient norm")
     figure.tight_layout()
@@ -201,6 +224,9 @@ def main(argv=None):
     print(f"temporal order: tanh RNN ({HIDDEN} units), SGD lr {LR}, batch {BATCH}; solved = "
           f"under {100 * SUCCESS:g}% errors on {TEST_SIZE} held-out sequences")
     print(format_table(TABLE_HEADERS, [r.row() for r in runs]))
+    print(f"(norm>{MAX_NORM:g} %: steps whose gradient norm exceeded {MAX_NORM:g} before "
+          "clipping; in clipped runs, the steps clipping acted on)")
+    print(summary(runs))
     path = output_file(args.output, "temporal_order_grad_norms.png")
     plot_grad_norms(runs, max(args.lengths), path)
     print(f"plot: {path}")
