@@ -2,7 +2,7 @@
 forward/backward pair. ``import minigrad as mg`` and write PyTorch-style code."""
 
 from minigrad.tensor import Tensor  # noqa: I001 - Tensor first: ops build on it
-from minigrad import autograd, data, nn, ops, optim
+from minigrad import autograd, data, diagnostics, nn, ops, optim
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.backends import (available_backends, get_default_backend, get_rng_state,
                                manual_seed, set_default_backend, set_rng_state)
@@ -16,12 +16,13 @@ from minigrad.ops import (abs, cat, clamp, exp, log, matmul, maximum, mean, mini
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "autograd", "data", "nn", "ops", "optim", "load", "save", "get_rng_state",
-    "set_rng_state", "enable_grad", "is_grad_enabled", "no_grad",
-    "set_grad_enabled", "available_backends", "get_default_backend", "manual_seed",
-    "set_default_backend", "arange", "from_dlpack", "full", "ones", "ones_like", "rand",
-    "randn", "tensor",
-    "zeros", "zeros_like", "bool", "float16", "float32", "float64", "int8", "int16", "int32",
-    "int64", "uint8", "abs", "cat", "clamp", "exp", "log", "matmul", "maximum", "mean",
-    "minimum", "sqrt", "stack", "sum", "unbind", "where",
+    "Tensor", "autograd", "data", "diagnostics", "nn", "ops", "optim",
+    "load", "save", "get_rng_state", "set_rng_state",
+    "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "available_backends", "get_default_backend", "manual_seed", "set_default_backend",
+    "arange", "from_dlpack", "full", "ones", "ones_like", "rand", "randn", "tensor", "zeros",
+    "zeros_like",
+    "bool", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+    "abs", "cat", "clamp", "exp", "log", "matmul", "maximum", "mean", "minimum", "sqrt",
+    "stack", "sum", "unbind", "where",
 ]

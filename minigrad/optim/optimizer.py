@@ -23,6 +23,7 @@ class Optimizer:
         self.param_groups = []
         self._step_count = 0
         self._steps_when_scheduled = None  # the step count when a first scheduler attached
+        self._step_pre_hooks, self._step_post_hooks = {}, {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
@@ -77,8 +78,26 @@ class Optimizer:
                 else:
                     p.grad.data[...] = 0
 
+    def register_step_pre_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` before every step (gradients are final here)."""
+        return self._add_hook(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """``hook(optimizer, args, kwargs)`` after every step."""
+        return self._add_hook(self._step_post_hooks, hook)
+
+    @staticmethod
+    def _add_hook(hooks, hook):
+        from minigrad.nn.hooks import RemovableHandle
+
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` recomputes the loss."""
+        for hook in list(self._step_pre_hooks.values()):
+            hook(self, (closure,), {})
         loss = None
         if closure is not None:
             with enable_grad():
@@ -93,6 +112,8 @@ class Optimizer:
                     self.state[p] = state
                 p._version += 1
         self._step_count += 1
+        for hook in list(self._step_post_hooks.values()):
+            hook(self, (closure,), {})
         return loss
 
     def _update(self, param, grad, group, state):

@@ -66,6 +66,11 @@ def _total_norm(indexed, norm_type, error_if_nonfinite):
     return Tensor._make(backend.ensure_array(total), backend)
 
 
+# Functions called as ``observer(parameters, max_norm, total_norm)`` by every
+# ``clip_grad_norm_`` before it scales: how ``mg.diagnostics`` sees pre-clip norms.
+observers = []
+
+
 def clip_grads_with_norm_(parameters, max_norm, total_norm):
     """Scale the gradients of ``parameters`` in place by ``max_norm / (total_norm + 1e-6)``
     when that is below 1 (``total_norm`` as computed by ``get_total_norm``)."""
@@ -99,6 +104,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     parameters = _as_list(parameters)
     indexed = [(i, p.grad) for i, p in enumerate(parameters) if p.grad is not None]
     total = _total_norm(indexed, norm_type, error_if_nonfinite)
+    for observer in observers:
+        observer(parameters, max_norm, total)
     clip_grads_with_norm_(parameters, max_norm, total)
     return total
 
