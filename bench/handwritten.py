@@ -1,0 +1,219 @@
+"""The benchmark networks written out by hand in NumPy: no graph, no tensors, no dispatch.
+
+Each layer is a forward that keeps what its backward needs and a backward that returns the
+input's gradient (skipped for the first layer, whose input is the data) and fills ``grads``
+in the order of ``params``; the loss gives its value and its gradient at once; the optimizer,
+the clipping and the schedule are a few array statements. This is what a training step costs
+with NumPy and nothing else, the limit a NumPy framework approaches when its own overhead
+goes to zero; ``bench/run.py`` compares minigrad's NumPy backend against it.
+
+The math is the textbook form of what PyTorch documents for each piece (two-pass batch
+statistics, the closed-form batch-norm backward, log-sum-exp cross entropy), written as
+plain NumPy expressions: new arrays where an op would make them, in place where every
+framework updates in place (parameters, momentum buffers, running statistics, clipping).
+``tests/test_bench_handwritten.py`` checks one step against minigrad's.
+"""
+
+import math
+
+import numpy as np
+
+
+class Linear:
+    """y = x @ weight.T + bias."""
+
+    def __init__(self, weight, bias):
+        self.params = {"weight": weight, "bias": bias}
+
+    def forward(self, x):
+        self.x = x
+        y = x @ self.params["weight"].T
+        y += self.params["bias"]
+        return y
+
+    def backward(self, g_y, needs_input_grad=True):
+        self.grads = [g_y.T @ self.x, g_y.sum(axis=0)]
+        return g_y @ self.params["weight"] if needs_input_grad else None
+
+
+class BatchNorm1d:
+    """Training-mode batch norm of (N, C): batch mean and biased variance normalize; the
+    running statistics move by ``momentum`` towards the mean and the unbiased variance."""
+
+    def __init__(self, weight, bias, momentum=0.1, eps=1e-5):
+        channels = weight.shape[0]
+        self.params = {"weight": weight, "bias": bias}
+        self.buffers = {"running_mean": np.zeros(channels, weight.dtype),
+                        "running_var": np.ones(channels, weight.dtype)}
+        self.momentum, self.eps = momentum, eps
+
+    def forward(self, x):
+        n = x.shape[0]
+        mean = x.mean(axis=0)
+        centered = x - mean
+        var = (centered * centered).mean(axis=0)
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.x_hat = centered * self.inv_std
+        m = self.momentum
+        self.buffers["running_mean"] *= 1 - m
+        self.buffers["running_mean"] += m * mean
+        self.buffers["running_var"] *= 1 - m
+        self.buffers["running_var"] += (m * n / (n - 1)) * var
+        return self.x_hat * self.params["weight"] + self.params["bias"]
+
+    def backward(self, g_y, needs_input_grad=True):
+        x_hat = self.x_hat
+        self.grads = [(g_y * x_hat).sum(axis=0), g_y.sum(axis=0)]
+        if not needs_input_grad:
+            return None
+        g_hat = g_y * self.params["weight"]
+        return self.inv_std * (g_hat - g_hat.mean(axis=0) - x_hat * (g_hat * x_hat).mean(axis=0))
+
+
+class ReLU:
+    """y = max(x, 0);  g_x = g_y where y > 0."""
+
+    params = {}
+
+    def forward(self, x):
+        self.y = np.maximum(x, 0)
+        return self.y
+
+    def backward(self, g_y, needs_input_grad=True):
+        self.grads = []
+        return np.where(self.y > 0, g_y, 0) if needs_input_grad else None
+
+
+def dropout_mask(rng, shape, p, dtype):
+    """Inverted dropout's mask: 0 with probability p, else 1/(1-p) (minigrad's NumPy draw)."""
+    keep = rng.random(shape, dtype=dtype) >= p
+    return keep.astype(dtype) * (1.0 / (1.0 - p))
+
+
+class Dropout:
+    """y = x * mask, a fresh mask each forward from ``draw(shape, p, dtype)``."""
+
+    params = {}
+
+    def __init__(self, p, draw):
+        self.p, self.draw = p, draw
+
+    def forward(self, x):
+        self.mask = self.draw(x.shape, self.p, x.dtype)
+        return x * self.mask
+
+    def backward(self, g_y, needs_input_grad=True):
+        self.grads = []
+        return g_y * self.mask if needs_input_grad else None
+
+
+def cross_entropy(logits, labels):
+    """Mean cross entropy of (N, C) logits against class indices, and its gradient."""
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(n)
+    loss = -log_p[rows, labels].mean()
+    g_logits = np.exp(log_p)
+    g_logits[rows, labels] -= 1
+    g_logits /= n
+    return loss, g_logits
+
+
+def mse(y, target):
+    """Mean squared error and its gradient."""
+    diff = y - target
+    return (diff * diff).mean(), diff * (2.0 / diff.size)
+
+
+LOSSES = {"cross_entropy": cross_entropy, "mse": mse}
+
+
+class Network:
+    """Layers applied in order, built from a layer list such as
+    ``[("linear", 784, 512), ("batch_norm", 512), ("relu",), ("dropout", 0.2), ...]`` and
+    a state dict of PyTorch-named arrays (``"0.weight"``, ``"1.bias"``, ...), which it uses
+    in place (copy them first to keep them)."""
+
+    def __init__(self, layers, state, draw_mask):
+        self.layers = []
+        for index, (kind, *args) in enumerate(layers):
+            if kind == "linear":
+                layer = Linear(state[f"{index}.weight"], state[f"{index}.bias"])
+            elif kind == "batch_norm":
+                layer = BatchNorm1d(state[f"{index}.weight"], state[f"{index}.bias"])
+            elif kind == "relu":
+                layer = ReLU()
+            elif kind == "dropout":
+                layer = Dropout(args[0], draw_mask)
+            else:
+                raise ValueError(f"Network: unknown layer kind {kind!r}")
+            self.layers.append(layer)
+        self.params = [p for layer in self.layers for p in layer.params.values()]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, g):
+        """Gradients of every parameter, in the order of ``params``."""
+        for index in range(len(self.layers) - 1, -1, -1):
+            g = self.layers[index].backward(g, needs_input_grad=index > 0)
+        return [g for layer in self.layers for g in layer.grads]
+
+    def state_dict(self):
+        """Parameters and running statistics by PyTorch's names (the arrays themselves)."""
+        state = {}
+        for index, layer in enumerate(self.layers):
+            for name, array in {**layer.params, **getattr(layer, "buffers", {})}.items():
+                state[f"{index}.{name}"] = array
+        return state
+
+
+def clip_grad_norm_(grads, max_norm):
+    """Scale every gradient by max_norm / (total norm + 1e-6) when that is below 1."""
+    total = math.sqrt(sum(float(g.reshape(-1) @ g.reshape(-1)) for g in grads))
+    coefficient = max_norm / (total + 1e-6)
+    if coefficient < 1.0:
+        for g in grads:
+            g *= coefficient
+    return total
+
+
+class SGD:
+    """Momentum SGD as PyTorch's (no dampening): buf = momentum * buf + g; p -= lr * buf."""
+
+    def __init__(self, params, lr, momentum):
+        self.params, self.lr, self.momentum = params, lr, momentum
+        self.buffers = [None] * len(params)
+
+    def step(self, grads):
+        for index, (p, g) in enumerate(zip(self.params, grads)):
+            buf = self.buffers[index]
+            if buf is None:
+                buf = self.buffers[index] = g.copy()
+            else:
+                buf *= self.momentum
+                buf += g
+            p -= self.lr * buf
+
+
+class Trainer:
+    """One training step: forward, loss, backward, clip, SGD step, StepLR."""
+
+    def __init__(self, network, loss, lr, momentum, max_norm, step_size=None, gamma=0.1):
+        self.network, self.loss = network, LOSSES[loss]
+        self.optimizer = SGD(network.params, lr, momentum)
+        self.max_norm, self.step_size, self.gamma = max_norm, step_size, gamma
+        self.base_lr, self.steps = lr, 0
+
+    def step(self, x, target):
+        loss, g_out = self.loss(self.network.forward(x), target)
+        grads = self.network.backward(g_out)
+        clip_grad_norm_(grads, self.max_norm)
+        self.optimizer.step(grads)
+        self.steps += 1
+        if self.step_size is not None:  # StepLR, in closed form
+            self.optimizer.lr = self.base_lr * self.gamma ** (self.steps // self.step_size)
+        return loss
