@@ -3,6 +3,7 @@ layer norm, softmax, cross entropy, the dropout mask) replaced by fused kernels 
 by Numba. Every other op runs the NumPy code unchanged."""
 
 import importlib.util
+import os
 
 import numpy as np
 
@@ -17,7 +18,15 @@ class NumbaBackend(NumpyBackend):
 
     def __init__(self):
         super().__init__()
-        from minigrad.backends.numba_kernels import fused  # imports numba: only now
+        import numba
+
+        # NOTE: Numba's default OpenMP pool spins while it waits; on a small shared machine
+        # its threads fight BLAS's and other processes' for the cores (measured here: 5x
+        # slower layers). The work-queue pool sleeps instead. An explicit choice by the
+        # user (NUMBA_THREADING_LAYER) wins.
+        if "NUMBA_THREADING_LAYER" not in os.environ:
+            numba.config.THREADING_LAYER = "workqueue"
+        from minigrad.backends.numba_kernels import fused
 
         self._loops = fused.loops
         self.kernels = dict(fused.KERNELS)

@@ -1,6 +1,5 @@
 """Functional forms of the layers and losses, as ``torch.nn.functional`` (import as ``F``)."""
 
-from minigrad.autograd.grad_mode import no_grad
 from minigrad.errors import ShapeError
 from minigrad.ops import dropout as _dropout
 from minigrad.ops import loss as _loss
@@ -47,13 +46,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          f"size {tuple(input.shape)}")
     y, mean, var = _norm.BatchNorm.apply(input, weight, bias, eps)
     if running_mean is not None:
-        with no_grad():
-            running_mean.mul_(1 - momentum).add_(mean * momentum)
-        if running_var is not None:
-            with no_grad():
-                unbiased = var * (per_channel / (per_channel - 1))
-                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+        _blend_(running_mean, mean.data, momentum, 1.0)
+    if running_var is not None:
+        _blend_(running_var, var.data, momentum, per_channel / (per_channel - 1))
     return y
+
+
+def _blend_(running, batch, momentum, scale):
+    """running = (1 - momentum) * running + momentum * scale * batch, in place on the
+    buffer's array (``scale`` n / (n - 1) turns the biased batch variance unbiased)."""
+    data = running.data
+    data *= 1 - momentum
+    data += (momentum * scale) * batch
+    running._version += 1
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

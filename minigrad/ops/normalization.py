@@ -83,11 +83,19 @@ class BatchNorm(Function):
 
     @staticmethod
     def backward(ctx, g_y, g_mean, g_var):
+        # NOTE: here the parameters' gradients sum over the same axes the statistics average
+        # over, so the two sums serve both (the shared formula with g_hat = g_y * weight)
         x_hat, inv_std, weight = ctx.saved_tensors
-        g_hat, g_weight, g_bias = _affine_grads(ctx, g_y, x_hat, weight, ctx.shape, ctx.axes)
-        g_x = standardize_backward(g_hat, x_hat, inv_std, ctx.axes) if ctx.needs_input_grad[0] \
-            else None
-        return g_x, g_weight, g_bias, None
+        sum_g = g_y.sum(axis=ctx.axes, keepdims=True)
+        sum_gx = (g_y * x_hat).sum(axis=ctx.axes, keepdims=True)
+        needs = ctx.needs_input_grad
+        g_x = None
+        if needs[0]:
+            count = g_y.size // g_y.shape[1]
+            scale = inv_std if weight is None else inv_std * weight.reshape(ctx.shape)
+            g_x = scale * (g_y - sum_g / count - x_hat * (sum_gx / count))
+        return (g_x, sum_gx.reshape(-1) if needs[1] else None,
+                sum_g.reshape(-1) if needs[2] else None, None)
 
 
 class LayerNorm(Function):

@@ -7,6 +7,7 @@ parallel (``prange``); sums accumulate in float64 whatever the array dtype.
 
 import math
 
+import numpy as np
 from numba import njit, prange
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -14,7 +15,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_CUBIC = 0.044715
 
-JIT = {"cache": True, "parallel": True, "fastmath": False}
+JIT = {"cache": True, "parallel": True, "error_model": "numpy"}
 
 
 # ---------------------------------------------------------------- activations (flat arrays)
@@ -110,23 +111,65 @@ def dropout_mask(u, p, scale):
 
 
 # ---------------------------------------------------------------- batch norm on (N, C)
+# NOTE: statistics are per column, but rows are what lie contiguous in memory; so the rows
+# are cut into CHUNKS, each task sums its rows into its own row of partial sums (a
+# contiguous, vectorizable sweep), and the partial sums are added up at the end. Walking
+# one column at a time would stride through memory and run several times slower.
+CHUNKS = 8
+
+
+@njit(**JIT)
+def column_totals(a, b):
+    """Per column, in float64: (sum over rows of a, sum over rows of a * b)."""
+    n, width = a.shape
+    chunks = min(n, CHUNKS)
+    partial_a = np.zeros((chunks, width))
+    partial_ab = np.zeros((chunks, width))
+    for k in prange(chunks):
+        acc_a, acc_ab = np.zeros(width), np.zeros(width)  # local: no aliasing, vectorizes
+        for i in range(k * n // chunks, (k + 1) * n // chunks):
+            row_a, row_b = a[i], b[i]
+            for j in range(width):
+                acc_a[j] += row_a[j]
+                acc_ab[j] += row_a[j] * row_b[j]
+        partial_a[k], partial_ab[k] = acc_a, acc_ab
+    return partial_a.sum(axis=0), partial_ab.sum(axis=0)
+
+
+@njit(**JIT)
+def centred_totals(x, centre):
+    """Per column, in float64: (sum of x - centre, sum of (x - centre)^2)."""
+    n, width = x.shape
+    chunks = min(n, CHUNKS)
+    partial_d = np.zeros((chunks, width))
+    partial_dd = np.zeros((chunks, width))
+    for k in prange(chunks):
+        acc_d, acc_dd = np.zeros(width), np.zeros(width)
+        for i in range(k * n // chunks, (k + 1) * n // chunks):
+            row = x[i]
+            for j in range(width):
+                d = row[j] - centre[j]
+                acc_d[j] += d
+                acc_dd[j] += d * d
+        partial_d[k], partial_dd[k] = acc_d, acc_dd
+    return partial_d.sum(axis=0), partial_dd.sum(axis=0)
+
+
 @njit(**JIT)
 def batch_norm_forward(x, weight, bias, eps, y, x_hat, inv_std, mean, var):
+    """Two passes for the statistics (the mean, then the corrected centred variance) and
+    one to normalize; the variance is taken of centred data, as the generic op does."""
     n, channels = x.shape
-    for c in prange(channels):
-        total = 0.0
-        for i in range(n):
-            total += x[i, c]
-        m = total / n
-        squares = 0.0
-        for i in range(n):
-            d = x[i, c] - m
-            squares += d * d
-        v = squares / n
-        s = 1.0 / math.sqrt(v + eps)
-        mean[c], var[c], inv_std[c] = m, v, s
-        for i in range(n):
-            h = (x[i, c] - m) * s
+    first_mean = centred_totals(x, np.zeros(channels))[0] / n
+    residual, squares = centred_totals(x, first_mean)
+    for c in range(channels):
+        d = residual[c] / n
+        mean[c] = first_mean[c] + d
+        var[c] = squares[c] / n - d * d
+        inv_std[c] = 1.0 / math.sqrt(var[c] + eps)
+    for i in prange(n):
+        for c in range(channels):
+            h = (x[i, c] - mean[c]) * inv_std[c]
             x_hat[i, c] = h
             y[i, c] = h * weight[c] + bias[c]
 
@@ -134,17 +177,13 @@ def batch_norm_forward(x, weight, bias, eps, y, x_hat, inv_std, mean, var):
 @njit(**JIT)
 def batch_norm_backward(g, x_hat, inv_std, weight, g_x, g_weight, g_bias):
     n, channels = g.shape
-    for c in prange(channels):
-        sum_g = 0.0
-        sum_gx = 0.0
-        for i in range(n):
-            sum_g += g[i, c]
-            sum_gx += g[i, c] * x_hat[i, c]
-        g_weight[c], g_bias[c] = sum_gx, sum_g
-        w = weight[c]
-        mean_g, mean_gx = w * sum_g / n, w * sum_gx / n
-        for i in range(n):
-            g_x[i, c] = inv_std[c] * (g[i, c] * w - mean_g - x_hat[i, c] * mean_gx)
+    sum_g, sum_gx = column_totals(g, x_hat)
+    for c in range(channels):
+        g_weight[c], g_bias[c] = sum_gx[c], sum_g[c]
+    for i in prange(n):
+        for c in range(channels):
+            w = weight[c]
+            g_x[i, c] = inv_std[c] * w * (g[i, c] - sum_g[c] / n - x_hat[i, c] * sum_gx[c] / n)
 
 
 # ---------------------------------------------------------------- layer norm on (rows, D)
@@ -186,14 +225,9 @@ def layer_norm_backward(g, x_hat, inv_std, weight, g_x):
 @njit(**JIT)
 def column_sums(g, x_hat, g_weight, g_bias):
     """g_weight[j] = sum_r g * x_hat, g_bias[j] = sum_r g (the affine parameters' grads)."""
-    rows, width = g.shape
-    for j in prange(width):
-        sw = 0.0
-        sb = 0.0
-        for r in range(rows):
-            sw += g[r, j] * x_hat[r, j]
-            sb += g[r, j]
-        g_weight[j], g_bias[j] = sw, sb
+    sum_g, sum_gx = column_totals(g, x_hat)
+    for j in range(g.shape[1]):
+        g_weight[j], g_bias[j] = sum_gx[j], sum_g[j]
 
 
 # ---------------------------------------------------------------- softmax family on rows
