@@ -42,9 +42,8 @@ class BackwardHookState:
             hook(self.module, wrap(grad_inputs), wrap(self.grad_outputs))
 
 
-class OutputGradTap(Function):
-    """Identity on the module's output; its backward records the output's gradient, and fires
-    the hooks at once when no input of the module requires grad."""
+class _GradTap(Function):
+    """Identity in the forward pass; what a tap does with the gradient is its backward."""
 
     op_name = "backward_hook"
 
@@ -52,6 +51,11 @@ class OutputGradTap(Function):
     def forward(ctx, x, state):
         ctx.state = state
         return x
+
+
+class OutputGradTap(_GradTap):
+    """On the module's output: records the output's gradient, and fires the hooks at once
+    when no input of the module requires grad."""
 
     @staticmethod
     def backward(ctx, g):
@@ -62,15 +66,8 @@ class OutputGradTap(Function):
         return g, None
 
 
-class InputGradTap(Function):
-    """Identity on the module's input; its backward fires the hooks with the input gradient."""
-
-    op_name = "backward_hook"
-
-    @staticmethod
-    def forward(ctx, x, state):
-        ctx.state = state
-        return x
+class InputGradTap(_GradTap):
+    """On the module's input: fires the hooks with the input's gradient."""
 
     @staticmethod
     def backward(ctx, g):

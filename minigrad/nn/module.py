@@ -7,7 +7,7 @@ from minigrad import dtypes
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.backends import get_backend
 from minigrad.nn.hooks import BackwardHookState, InputGradTap, OutputGradTap, RemovableHandle
-from minigrad.nn.parameter import Parameter
+from minigrad.nn.parameter import Parameter, zero_grads
 from minigrad.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -146,13 +146,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's gradient (to None, or to zeros in place)."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():

@@ -7,6 +7,7 @@ are stepped first) and bumps each parameter's version, since the update is in pl
 """
 
 from minigrad.autograd.grad_mode import enable_grad
+from minigrad.nn.parameter import zero_grads
 from minigrad.tensor import Tensor
 
 
@@ -69,14 +70,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Clear the gradients of every parameter (to None, or to zeros in place)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.data[...] = 0
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def register_step_pre_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` before every step (gradients are final here)."""
