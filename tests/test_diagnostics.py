@@ -7,8 +7,13 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn
-from minigrad.diagnostics import (ActivationStats, GradientNorms, LearningRates, schedule_preview,
-                                  sweep)
+from minigrad.diagnostics import (
+    ActivationStats,
+    GradientNorms,
+    LearningRates,
+    schedule_preview,
+    sweep,
+)
 from minigrad.nn.utils import clip_grad
 
 
