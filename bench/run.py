@@ -1,4 +1,4 @@
-"""The benchmark suite: W1-W4 and memory, every competitor side by side in one process.
+"""The benchmark suite: W1-W5 and memory, every competitor side by side in one process.
 
 Prints one Markdown table of throughputs and ratios with the targets and whether each is
 met, then the memory of W1 training; writes the report as Markdown and the full results as

@@ -13,6 +13,8 @@ weights and data, drawn here with NumPy from fixed seeds.
 - W3a-c: forward + backward of BatchNorm1d(1024) and LayerNorm(1024) on (256, 1024) and of
   Dropout(0.5) on (256, 4096).
 - W4: clip_grad_norm_ over 200 gradients of 10 to 100,000 elements.
+- W5: W1 on the NumPy backend with every mg.diagnostics recorder attached, next to W1 bare:
+  the price of watching training.
 """
 
 import contextlib
@@ -98,8 +100,9 @@ def built_with(lib, backend):
 
 
 # ------------------------------------------------------------------------------- training
-def framework_trainer(lib, training, backend="numpy"):
-    """``(model, step)`` for minigrad or torch: ``step()`` trains once on the fixed batch."""
+def framework_trainer(lib, training, backend="numpy", instrument=None):
+    """``(model, step)`` for minigrad or torch: ``step()`` trains once on the fixed batch;
+    ``instrument(model, optimizer)``, if given, attaches recorders first."""
     nn = lib.nn
     layer_types = {"linear": nn.Linear, "batch_norm": nn.BatchNorm1d, "relu": nn.ReLU,
                    "dropout": nn.Dropout}
@@ -118,6 +121,8 @@ def framework_trainer(lib, training, backend="numpy"):
     if training.step_size is not None:
         scheduler = lib.optim.lr_scheduler.StepLR(optimizer, training.step_size, training.gamma)
     clip = nn.utils.clip_grad_norm_
+    if instrument is not None:
+        instrument(model, optimizer)
 
     def step():
         optimizer.zero_grad()
@@ -148,6 +153,21 @@ def handwritten_trainer(training, draw_mask=None, seed=0):
                                   training.max_norm, training.step_size, training.gamma)
     x, target = batch(training)
     return network, lambda: trainer.step(x, target)
+
+
+def attach_diagnostics(model, optimizer):
+    """Every ``mg.diagnostics`` recorder on one model: what W5 prices."""
+    mg.diagnostics.GradientNorms(model, optimizer)
+    mg.diagnostics.ActivationStats(model)
+    mg.diagnostics.LearningRates(optimizer)
+
+
+def diagnostics_builders(training):
+    """The NumPy backend's training step bare and with every recorder attached."""
+    def trainer(instrument):
+        return lambda: repeat(framework_trainer(mg, training, "numpy", instrument)[1])
+    return {"minigrad numpy": trainer(None),
+            "minigrad numpy + diagnostics": trainer(attach_diagnostics)}
 
 
 def repeat(step):
@@ -263,6 +283,8 @@ def workloads():
                  layer_forward_backward(lambda lib: lib.nn.Dropout(0.5), (256, 4096))),
         Workload("W4", "clip_grad_norm_ over 200 grads of 10-100k elements", "call",
                  competitors(clip_many, numba=False)),
+        Workload("W5", "W1 with mg.diagnostics recording gradients, activations, lr", "step",
+                 diagnostics_builders(W1)),
     ]
 
 
