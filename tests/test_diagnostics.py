@@ -114,3 +114,10 @@ def test_plots_draw_on_given_axes():
     assert rates.plot(ax=axes[2], momentum=True) is axes[2]
     assert len(axes[0].lines) >= 4
     plt.close(figure)
+
+
+def test_schedule_preview_drives_a_plateau_scheduler_with_metrics():
+    def make(opt):
+        return mg.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    curve = schedule_preview(make, steps=6, lr=1.0, metrics=[3, 2, 2, 2, 2, 2])["lr"]
+    assert curve == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5]

@@ -44,11 +44,12 @@ class LearningRates:
         return ax
 
 
-def schedule_preview(make_scheduler, steps=100, lr=0.1, momentum=0.9):
+def schedule_preview(make_scheduler, steps=100, lr=0.1, momentum=0.9, metrics=None):
     """The learning rates a scheduler gives over ``steps`` steps, without a model.
 
     ``make_scheduler(optimizer)`` builds it on a one-parameter SGD (with momentum, so
     cycling schedulers work); returns ``{"lr": [...], "momentum": [...]}``, one entry per step.
+    A scheduler stepped with a metric (``ReduceLROnPlateau``) gets ``metrics[i]`` at step i.
 
     >>> schedule_preview(lambda opt: StepLR(opt, step_size=30, gamma=0.5), steps=100)
     """
@@ -60,7 +61,10 @@ def schedule_preview(make_scheduler, steps=100, lr=0.1, momentum=0.9):
         curve["lr"].append(optimizer.param_groups[0]["lr"])
         curve["momentum"].append(momentum_of(optimizer.param_groups[0]))
         optimizer.step()
-        scheduler.step()
+        if metrics is not None:
+            scheduler.step(metrics[len(curve["lr"]) - 1])
+        else:
+            scheduler.step()
     return curve
 
 
