@@ -150,6 +150,15 @@ class Tensor:
     def __dlpack_device__(self):
         return self.data.__dlpack_device__()
 
+    def __reduce__(self):
+        """Pickling and ``copy.deepcopy`` copy a leaf's values, gradient and flags (as
+        PyTorch allows); a tensor inside a graph must be detached first."""
+        if self._ctx is not None:
+            raise RuntimeError("only leaf tensors can be copied or pickled; call .detach()")
+        grad = None if self.grad is None else self.grad.numpy().copy()
+        return (_rebuild, (type(self), self.numpy().copy(), self._backend.name,
+                           self.requires_grad, grad))
+
     def detach(self):
         """The same data, cut from the graph (shares memory, as in PyTorch)."""
         return Tensor._make(self.data, self._backend)
@@ -415,6 +424,16 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)
+
+
+def _rebuild(cls, array, backend, requires_grad, grad):
+    """The inverse of ``Tensor.__reduce__``."""
+    tensor = Tensor(array, backend=backend)
+    tensor = cls(tensor, requires_grad) if cls is not Tensor else tensor.requires_grad_(
+        requires_grad)
+    if grad is not None:
+        tensor.grad = Tensor(grad, backend=backend)
+    return tensor
 
 
 # NOTE: imported last because the autograd engine and the ops are built on Tensor

@@ -180,3 +180,19 @@ def test_dlpack_exchange_with_torch_shares_memory():
     x = mg.ones(3)
     torch.from_dlpack(x)[1] = 7.0
     assert x.numpy().tolist() == [1.0, 7.0, 1.0]
+
+
+def test_deepcopy_and_pickle_copy_leaves_and_refuse_graph_tensors():
+    import copy
+    import pickle
+
+    model = mg.nn.Linear(3, 2)
+    model(mg.randn(4, 3)).sum().backward()
+    twin = copy.deepcopy(model)
+    assert twin.weight is not model.weight and isinstance(twin.weight, mg.nn.Parameter)
+    np.testing.assert_array_equal(twin.weight.numpy(), model.weight.numpy())
+    np.testing.assert_array_equal(twin.weight.grad.numpy(), model.weight.grad.numpy())
+    restored = pickle.loads(pickle.dumps(mg.tensor([1.0, 2.0], requires_grad=True)))
+    assert restored.requires_grad and restored.numpy().tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError, match="detach"):
+        copy.deepcopy(mg.tensor([1.0], requires_grad=True) * 2.0)

@@ -2,7 +2,7 @@
 spread (internal covariate shift), saturated sigmoid/tanh units and dead ReLUs (vanishing
 gradients)."""
 
-from minigrad.autograd.grad_mode import no_grad
+from minigrad.backends import get_backend
 from minigrad.diagnostics.plotting import axes
 from minigrad.nn.layers import activation, normalization
 from minigrad.nn.layers.linear import Linear
@@ -18,12 +18,15 @@ class ActivationStats:
     """Forward hooks on the layers of ``model`` (those of ``types``) recording, per forward
     pass in training mode: ``mean``, ``std``, ``saturated`` (fraction of sigmoid/tanh
     outputs near their limits) and ``dead`` (fraction of ReLU-like units that are zero for
-    the whole batch); with ``keep_values``, a sample of ``sample_size`` output values too
-    (for histograms). ``history[layer_name][statistic]`` is a list, one entry per pass.
+    the whole batch; for LeakyReLU, ELU and GELU that means only negative outputs, through
+    which a small gradient still flows); with ``keep_values``, a random sample of
+    ``sample_size`` output values too (for histograms). ``history[layer_name][statistic]``
+    is a list, one entry per pass.
     """
 
-    def __init__(self, model, types=WATCHED, keep_values=False, sample_size=500):
+    def __init__(self, model, types=WATCHED, keep_values=False, sample_size=500, seed=0):
         self.keep_values, self.sample_size = keep_values, sample_size
+        self._rng = get_backend("numpy").new_generator(seed)
         self.history, self._handles = {}, []
         for name, module in model.named_modules():
             if name and isinstance(module, types):
@@ -39,25 +42,27 @@ class ActivationStats:
         return hook
 
     def _record(self, stats, module, output):
-        with no_grad():
-            y = output.detach()
-            stats["mean"].append(y.mean().item())
-            stats["std"].append(y.var(correction=0).sqrt().item() if y.numel() else 0.0)
-            if isinstance(module, activation.Tanh):
-                saturated = (y.abs() > SATURATION).float().mean().item()
-            elif isinstance(module, activation.Sigmoid):
-                saturated = ((y - 0.5).abs() > SATURATION / 2).float().mean().item()
-            else:
-                saturated = 0.0
-            stats["saturated"].append(saturated)
-            dead = 0.0
-            if isinstance(module, _RELUS) and y.ndim >= 2:
-                dead = ((y > 0).sum(dim=0) == 0).float().mean().item()
-            stats["dead"].append(dead)
-            if self.keep_values:
-                flat = y.reshape(-1)
-                step = max(1, flat.numel() // self.sample_size)
-                stats["values"].append(flat[::step].numpy().tolist())
+        # NOTE: on the raw arrays, not tensors: a recorder should cost little per forward
+        xp, y = output._backend.xp, output.data
+        stats["mean"].append(float(y.mean()) if y.size else 0.0)
+        stats["std"].append(float(y.std()) if y.size else 0.0)
+        saturated = 0.0
+        if isinstance(module, activation.Tanh):
+            saturated = float((xp.abs(y) > SATURATION).mean())
+        elif isinstance(module, activation.Sigmoid):
+            saturated = float((xp.abs(y - 0.5) > SATURATION / 2).mean())
+        stats["saturated"].append(saturated)
+        dead = 0.0
+        if isinstance(module, _RELUS) and y.ndim >= 2:
+            dead = float(((y > 0).sum(axis=0) == 0).mean())
+        stats["dead"].append(dead)
+        if self.keep_values:
+            flat = y.reshape(-1)
+            count = min(self.sample_size, flat.size)
+            # a random sample (from a private generator: training's own draws stay as they
+            # are), not a stride, which could keep the same few units every time
+            picks = self._rng.choice(flat.size, size=count, replace=False)
+            stats["values"].append(output._backend.to_numpy(flat[picks]).tolist())
 
     def remove(self):
         for handle in self._handles:
