@@ -17,7 +17,7 @@ def sweep(run, grid, progress=True, as_frame=False):
     bar = None
     if progress:
         try:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm  # the text bar: tqdm.auto warns in kernels without widgets
 
             bar = tqdm(total=len(combinations), desc="sweep")
         except ImportError:

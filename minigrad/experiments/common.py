@@ -58,10 +58,14 @@ def output_file(folder, name):
 
 
 def pyplot():
-    """matplotlib's pyplot on the Agg backend: files only, no display needed."""
+    """matplotlib's pyplot; on the Agg backend (files only, no display needed) unless pyplot
+    is already in use, as in a notebook, whose inline figures must keep working."""
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
