@@ -248,18 +248,11 @@ def log_softmax_rows(x, out):
 
 @njit(**JIT)
 def softmax_rows(x, out):
-    rows, width = x.shape
-    for r in prange(rows):
-        top = x[r, 0]
-        for j in range(1, width):
-            top = max(top, x[r, j])
-        total = 0.0
-        for j in range(width):
-            e = math.exp(x[r, j] - top)
-            out[r, j] = e
-            total += e
-        for j in range(width):
-            out[r, j] = out[r, j] / total
+    """exp of log_softmax_rows: the same shift, so no overflow, and no second copy of it."""
+    log_softmax_rows(x, out)
+    for r in prange(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[r, j] = math.exp(out[r, j])
 
 
 @njit(**JIT)
