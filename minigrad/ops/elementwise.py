@@ -167,14 +167,15 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        xp = ctx.xp
-        inside = xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x >= lo
-        if hi is not None:
-            inside &= x <= hi
-        ctx.save_for_backward(inside)
-        return xp.clip(x, lo, hi)
+        if ctx.needs_input_grad[0]:  # the mask is only for backward
+            if lo is None:
+                inside = x <= hi
+            elif hi is None:
+                inside = x >= lo
+            else:
+                inside = (x >= lo) & (x <= hi)
+            ctx.save_for_backward(inside)
+        return ctx.xp.clip(x, lo, hi)
 
     @staticmethod
     def backward(ctx, g_out):
