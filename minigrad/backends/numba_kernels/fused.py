@@ -1,14 +1,13 @@
 """The Numba backend's fused ops: drop-in replacements for generic Functions, looked up by
 op name. Each does in one or two compiled passes what the generic op does in several NumPy
-passes, and falls back to the generic code for tiny arrays (``FUSE_MIN``) and for layouts
-it does not cover."""
+passes, and falls back to the generic code for the layouts it does not cover."""
 
 import numpy as np
 
 from minigrad.backends import fused_base
 from minigrad.backends.fused_base import FusedElementwise, FusedRows
 from minigrad.backends.numba_kernels import loops
-from minigrad.ops import activation, loss, normalization
+from minigrad.ops import activation, normalization
 
 
 def _flat(array):
@@ -76,13 +75,14 @@ def _affine_or_default(array, size, fill, dtype):
 
 
 class BatchNorm:
-    """Batch norm of (N, C) input: statistics and normalization in one pass per channel."""
+    """Batch norm of (N, C) input: three compiled passes forward, two backward; other
+    layouts (N, C, L) take the generic code."""
 
     generic = normalization.BatchNorm
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        ctx.fused = x.ndim == 2 and x.size >= fused_base.FUSE_MIN
+        ctx.fused = x.ndim == 2
         if not ctx.fused:
             return normalization.BatchNorm.forward(ctx, x, weight, bias, eps)
         x = np.ascontiguousarray(x)
@@ -113,13 +113,11 @@ class BatchNorm:
 
 
 class LayerNorm:
-    """Layer norm: one compiled task per row, then column sums for weight and bias."""
+    """Layer norm: one compiled pass per row forward; backward's one pass gives the input's
+    gradient and the column sums for weight and bias together."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, ndim_normalized, eps):
-        ctx.fused = x.size >= fused_base.FUSE_MIN
-        if not ctx.fused:
-            return normalization.LayerNorm.forward(ctx, x, weight, bias, ndim_normalized, eps)
         width = int(np.prod(x.shape[x.ndim - ndim_normalized:]))
         rows = _rows(x, width)
         y, x_hat = np.empty_like(rows), np.empty_like(rows)
@@ -133,25 +131,18 @@ class LayerNorm:
 
     @staticmethod
     def backward(ctx, g_y):
-        if not ctx.fused:
-            return normalization.LayerNorm.backward(ctx, g_y)
         x_hat, inv_std, weight = ctx.saved_tensors
         width = x_hat.shape[1]
-        g_rows = _rows(g_y, width)
         needs = ctx.needs_input_grad
-        g_x = None
-        if needs[0]:
-            g_x = np.empty_like(x_hat)
-            loops.layer_norm_backward(g_rows, x_hat, inv_std,
-                                      _affine_or_default(weight, width, 1, x_hat.dtype), g_x)
-            g_x = g_x.reshape(ctx.shape)
-        g_weight = g_bias = None
-        if needs[1] or needs[2]:
-            g_weight, g_bias = np.empty(width, x_hat.dtype), np.empty(width, x_hat.dtype)
-            loops.column_sums(g_rows, x_hat, g_weight, g_bias)
-            g_weight = g_weight.reshape(ctx.normalized_shape) if needs[1] else None
-            g_bias = g_bias.reshape(ctx.normalized_shape) if needs[2] else None
-        return g_x, g_weight, g_bias, None, None
+        g_x = np.empty_like(x_hat) if needs[0] else np.empty((0, width), x_hat.dtype)
+        g_weight, g_bias = np.empty(width, x_hat.dtype), np.empty(width, x_hat.dtype)
+        loops.layer_norm_backward(_rows(g_y, width), x_hat, inv_std,
+                                  _affine_or_default(weight, width, 1, x_hat.dtype),
+                                  g_x, g_weight, g_bias, needs[0], needs[1] or needs[2])
+        shape = ctx.normalized_shape
+        return (g_x.reshape(ctx.shape) if needs[0] else None,
+                g_weight.reshape(shape) if needs[1] else None,
+                g_bias.reshape(shape) if needs[2] else None, None, None)
 
 
 class CrossEntropy:
@@ -160,10 +151,6 @@ class CrossEntropy:
 
     @staticmethod
     def forward(ctx, scores, target, weight, ignore_index, smoothing, reduction):
-        ctx.fused = scores.size >= fused_base.FUSE_MIN
-        if not ctx.fused:
-            return loss.CrossEntropy.forward(ctx, scores, target, weight, ignore_index,
-                                             smoothing, reduction)
         scores = np.ascontiguousarray(scores)
         rows, classes = scores.shape
         log_p = np.empty_like(scores)
@@ -182,8 +169,6 @@ class CrossEntropy:
 
     @staticmethod
     def backward(ctx, g_out):
-        if not ctx.fused:
-            return loss.CrossEntropy.backward(ctx, g_out)
         log_p, target, weight = ctx.saved_tensors
         rows = log_p.shape[0]
         if ctx.reduction == "none":

@@ -1,88 +1,96 @@
 """The compiled loops behind the Numba backend's fused ops, one function per pass.
 
 Each is plain Python over arrays that Numba compiles on first use (``cache=True``: a
-second process loads the machine code from disk). Loops over rows or channels run in
-parallel (``prange``); sums accumulate in float64 whatever the array dtype.
+second process loads the machine code from disk). The loops are serial and written so
+that LLVM vectorizes them: 2-D arrays are walked in memory order (row by row, even for
+per-column statistics), and ``fastmath`` allows only reassociation and fused multiply-add,
+which vectorized sums need, not the assumptions about NaN and infinity, which still
+propagate as in NumPy. Sums accumulate in float64 whatever the array dtype.
+
+NOTE: no ``prange``. On this project's 2-core machine, Numba's thread pools cost more than
+they saved at every size benchmarked: the work-queue pool took 2.1 ms to run a batch-norm
+forward that takes 0.2 ms serially, and the OpenMP pool spins, fighting BLAS and other
+processes for the cores (bench/RESULTS.md).
 """
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_CUBIC = 0.044715
 
-JIT = {"cache": True, "parallel": True, "error_model": "numpy"}
+JIT = {"cache": True, "error_model": "numpy", "fastmath": {"reassoc", "contract"}}
 
 
 # ---------------------------------------------------------------- activations (flat arrays)
 @njit(**JIT)
 def relu_forward(x, y):
-    for i in prange(x.size):
+    for i in range(x.size):
         y[i] = x[i] if x[i] > 0 else 0
 
 
 @njit(**JIT)
 def relu_backward(y, g, out):
-    for i in prange(y.size):
+    for i in range(y.size):
         out[i] = g[i] if y[i] > 0 else 0
 
 
 @njit(**JIT)
 def leaky_relu_forward(x, slope, y):
-    for i in prange(x.size):
+    for i in range(x.size):
         y[i] = x[i] if x[i] > 0 else x[i] * slope
 
 
 @njit(**JIT)
 def leaky_relu_backward(x, slope, g, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = g[i] if x[i] > 0 else g[i] * slope
 
 
 @njit(**JIT)
 def elu_forward(x, alpha, y):
-    for i in prange(x.size):
+    for i in range(x.size):
         y[i] = x[i] if x[i] > 0 else alpha * math.expm1(x[i])
 
 
 @njit(**JIT)
 def elu_backward(x, y, alpha, g, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = g[i] if x[i] > 0 else g[i] * (y[i] + alpha)
 
 
 @njit(**JIT)
 def sigmoid_forward(x, y):
-    for i in prange(x.size):
+    for i in range(x.size):
         e = math.exp(-abs(x[i]))
         y[i] = (1.0 if x[i] >= 0 else e) / (1.0 + e)
 
 
 @njit(**JIT)
 def sigmoid_backward(y, g, out):
-    for i in prange(y.size):
+    for i in range(y.size):
         out[i] = g[i] * y[i] * (1 - y[i])
 
 
 @njit(**JIT)
 def tanh_forward(x, y):
-    for i in prange(x.size):
+    for i in range(x.size):
         y[i] = math.tanh(x[i])
 
 
 @njit(**JIT)
 def tanh_backward(y, g, out):
-    for i in prange(y.size):
+    for i in range(y.size):
         out[i] = g[i] * (1 - y[i] * y[i])
 
 
 @njit(**JIT)
 def gelu_forward(x, tanh_form, y):
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         if tanh_form:
             y[i] = 0.5 * v * (1 + math.tanh(_SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)))
@@ -92,7 +100,7 @@ def gelu_forward(x, tanh_form, y):
 
 @njit(**JIT)
 def gelu_backward(x, tanh_form, g, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         if tanh_form:
             t = math.tanh(_SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v))
@@ -106,135 +114,152 @@ def gelu_backward(x, tanh_form, g, out):
 @njit(**JIT)
 def dropout_mask(u, p, scale):
     """Turn uniform draws into the mask in place: 0 where u < p, else 1/(1-p)."""
-    for i in prange(u.size):
+    for i in range(u.size):
         u[i] = scale if u[i] >= p else 0
 
 
 # ---------------------------------------------------------------- batch norm on (N, C)
-# NOTE: statistics are per column, but rows are what lie contiguous in memory; so the rows
-# are cut into CHUNKS, each task sums its rows into its own row of partial sums (a
-# contiguous, vectorizable sweep), and the partial sums are added up at the end. Walking
-# one column at a time would stride through memory and run several times slower.
-CHUNKS = 8
+# NOTE: statistics are per column, but rows are what lie contiguous in memory; so every
+# pass walks the rows and updates a whole row of per-column accumulators at a time, which
+# vectorizes. Walking one column at a time would stride through memory.
+@njit(**JIT)
+def column_total(a):
+    """Per column, in float64: the sum over rows of a."""
+    total = np.zeros(a.shape[1])
+    for i in range(a.shape[0]):
+        row = a[i]
+        for j in range(a.shape[1]):
+            total[j] += row[j]
+    return total
 
 
 @njit(**JIT)
 def column_totals(a, b):
     """Per column, in float64: (sum over rows of a, sum over rows of a * b)."""
     n, width = a.shape
-    chunks = min(n, CHUNKS)
-    partial_a = np.zeros((chunks, width))
-    partial_ab = np.zeros((chunks, width))
-    for k in prange(chunks):
-        acc_a, acc_ab = np.zeros(width), np.zeros(width)  # local: no aliasing, vectorizes
-        for i in range(k * n // chunks, (k + 1) * n // chunks):
-            row_a, row_b = a[i], b[i]
-            for j in range(width):
-                acc_a[j] += row_a[j]
-                acc_ab[j] += row_a[j] * row_b[j]
-        partial_a[k], partial_ab[k] = acc_a, acc_ab
-    return partial_a.sum(axis=0), partial_ab.sum(axis=0)
+    total_a, total_ab = np.zeros(width), np.zeros(width)
+    for i in range(n):
+        row_a, row_b = a[i], b[i]
+        for j in range(width):
+            total_a[j] += row_a[j]
+            total_ab[j] += row_a[j] * row_b[j]
+    return total_a, total_ab
 
 
 @njit(**JIT)
 def centred_totals(x, centre):
     """Per column, in float64: (sum of x - centre, sum of (x - centre)^2)."""
     n, width = x.shape
-    chunks = min(n, CHUNKS)
-    partial_d = np.zeros((chunks, width))
-    partial_dd = np.zeros((chunks, width))
-    for k in prange(chunks):
-        acc_d, acc_dd = np.zeros(width), np.zeros(width)
-        for i in range(k * n // chunks, (k + 1) * n // chunks):
-            row = x[i]
-            for j in range(width):
-                d = row[j] - centre[j]
-                acc_d[j] += d
-                acc_dd[j] += d * d
-        partial_d[k], partial_dd[k] = acc_d, acc_dd
-    return partial_d.sum(axis=0), partial_dd.sum(axis=0)
+    total_d, total_dd = np.zeros(width), np.zeros(width)
+    for i in range(n):
+        row = x[i]
+        for j in range(width):
+            d = row[j] - centre[j]
+            total_d[j] += d
+            total_dd[j] += d * d
+    return total_d, total_dd
+
+
+@njit(**JIT)
+def corrected_moments(total, residual, squares, count):
+    """Mean and biased variance from a first-pass ``total`` and the sums of residuals and
+    squared residuals about ``total / count`` (the corrected two-pass algorithm: the
+    residual sum repairs the rounding of the first mean)."""
+    shift = total / count
+    correction = residual / count
+    return shift + correction, np.maximum(squares / count - correction * correction, 0.0)
 
 
 @njit(**JIT)
 def batch_norm_forward(x, weight, bias, eps, y, x_hat, inv_std, mean, var):
-    """Two passes for the statistics (the mean, then the corrected centred variance) and
-    one to normalize; the variance is taken of centred data, as the generic op does."""
+    """Three passes: the column sums, the centred sums about their mean, and the
+    normalization."""
     n, channels = x.shape
-    first_mean = centred_totals(x, np.zeros(channels))[0] / n
-    residual, squares = centred_totals(x, first_mean)
-    for c in range(channels):
-        d = residual[c] / n
-        mean[c] = first_mean[c] + d
-        var[c] = squares[c] / n - d * d
-        inv_std[c] = 1.0 / math.sqrt(var[c] + eps)
-    for i in prange(n):
+    total = column_total(x)
+    residual, squares = centred_totals(x, total / n)
+    mean_64, var_64 = corrected_moments(total, residual, squares, n)
+    inv_std_64 = 1.0 / np.sqrt(var_64 + eps)
+    mean[:], var[:], inv_std[:] = mean_64, var_64, inv_std_64
+    for i in range(n):
+        row, row_hat, row_y = x[i], x_hat[i], y[i]
         for c in range(channels):
-            h = (x[i, c] - mean[c]) * inv_std[c]
-            x_hat[i, c] = h
-            y[i, c] = h * weight[c] + bias[c]
+            h = (row[c] - mean_64[c]) * inv_std_64[c]
+            row_hat[c] = h
+            row_y[c] = h * weight[c] + bias[c]
 
 
 @njit(**JIT)
 def batch_norm_backward(g, x_hat, inv_std, weight, g_x, g_weight, g_bias):
+    """g_x = inv_std * weight * (g - mean(g) - x_hat * mean(g * x_hat)), means per column."""
     n, channels = g.shape
     sum_g, sum_gx = column_totals(g, x_hat)
-    for c in range(channels):
-        g_weight[c], g_bias[c] = sum_gx[c], sum_g[c]
-    for i in prange(n):
+    g_weight[:], g_bias[:] = sum_gx, sum_g
+    scale = (inv_std * weight).astype(g.dtype)
+    mean_g, mean_gx = (sum_g / n).astype(g.dtype), (sum_gx / n).astype(g.dtype)
+    for i in range(n):
+        row_g, row_hat, row_out = g[i], x_hat[i], g_x[i]
         for c in range(channels):
-            w = weight[c]
-            g_x[i, c] = inv_std[c] * w * (g[i, c] - sum_g[c] / n - x_hat[i, c] * sum_gx[c] / n)
+            row_out[c] = scale[c] * (row_g[c] - mean_g[c] - row_hat[c] * mean_gx[c])
 
 
 # ---------------------------------------------------------------- layer norm on (rows, D)
 @njit(**JIT)
 def layer_norm_forward(x, weight, bias, eps, y, x_hat, inv_std):
     rows, width = x.shape
-    for r in prange(rows):
+    for r in range(rows):
+        row = x[r]
         total = 0.0
         for j in range(width):
-            total += x[r, j]
-        m = total / width
-        squares = 0.0
+            total += row[j]
+        shift = total / width
+        residual = squares = 0.0
         for j in range(width):
-            d = x[r, j] - m
+            d = row[j] - shift
+            residual += d
             squares += d * d
-        s = 1.0 / math.sqrt(squares / width + eps)
+        correction = residual / width
+        mean = shift + correction
+        s = 1.0 / math.sqrt(max(squares / width - correction * correction, 0.0) + eps)
         inv_std[r] = s
+        row_hat, row_y = x_hat[r], y[r]
         for j in range(width):
-            h = (x[r, j] - m) * s
-            x_hat[r, j] = h
-            y[r, j] = h * weight[j] + bias[j]
+            h = (row[j] - mean) * s
+            row_hat[j] = h
+            row_y[j] = h * weight[j] + bias[j]
 
 
 @njit(**JIT)
-def layer_norm_backward(g, x_hat, inv_std, weight, g_x):
+def layer_norm_backward(g, x_hat, inv_std, weight, g_x, g_weight, g_bias, input_grad,
+                        param_grads):
+    """Row by row: g_x = inv_std * (g w - mean(g w) - x_hat mean(g w x_hat)) when
+    ``input_grad``; the column sums g_weight = sum g x_hat, g_bias = sum g when
+    ``param_grads``; both in the one sweep."""
     rows, width = g.shape
-    for r in prange(rows):
-        sum_g = 0.0
-        sum_gx = 0.0
+    sum_g, sum_gx = np.zeros(width), np.zeros(width)
+    for r in range(rows):
+        row_g, row_hat = g[r], x_hat[r]
+        if param_grads:
+            for j in range(width):
+                sum_g[j] += row_g[j]
+                sum_gx[j] += row_g[j] * row_hat[j]
+        if not input_grad:
+            continue
+        total_g = total_gx = 0.0
         for j in range(width):
-            gh = g[r, j] * weight[j]
-            sum_g += gh
-            sum_gx += gh * x_hat[r, j]
-        mean_g, mean_gx = sum_g / width, sum_gx / width
+            gw = row_g[j] * weight[j]
+            total_g += gw
+            total_gx += gw * row_hat[j]
+        mean_g, mean_gx, s, row_out = total_g / width, total_gx / width, inv_std[r], g_x[r]
         for j in range(width):
-            g_x[r, j] = inv_std[r] * (g[r, j] * weight[j] - mean_g - x_hat[r, j] * mean_gx)
-
-
-@njit(**JIT)
-def column_sums(g, x_hat, g_weight, g_bias):
-    """g_weight[j] = sum_r g * x_hat, g_bias[j] = sum_r g (the affine parameters' grads)."""
-    sum_g, sum_gx = column_totals(g, x_hat)
-    for j in range(g.shape[1]):
-        g_weight[j], g_bias[j] = sum_gx[j], sum_g[j]
+            row_out[j] = s * (row_g[j] * weight[j] - mean_g - row_hat[j] * mean_gx)
+    g_weight[:], g_bias[:] = sum_gx, sum_g
 
 
 # ---------------------------------------------------------------- softmax family on rows
 @njit(**JIT)
 def log_softmax_rows(x, out):
     rows, width = x.shape
-    for r in prange(rows):
+    for r in range(rows):
         top = x[r, 0]
         for j in range(1, width):
             top = max(top, x[r, j])
@@ -250,7 +275,7 @@ def log_softmax_rows(x, out):
 def softmax_rows(x, out):
     """exp of log_softmax_rows: the same shift, so no overflow, and no second copy of it."""
     log_softmax_rows(x, out)
-    for r in prange(out.shape[0]):
+    for r in range(out.shape[0]):
         for j in range(out.shape[1]):
             out[r, j] = math.exp(out[r, j])
 
@@ -258,7 +283,7 @@ def softmax_rows(x, out):
 @njit(**JIT)
 def softmax_backward_rows(y, g, out):
     rows, width = y.shape
-    for r in prange(rows):
+    for r in range(rows):
         dot = 0.0
         for j in range(width):
             dot += g[r, j] * y[r, j]
@@ -269,7 +294,7 @@ def softmax_backward_rows(y, g, out):
 @njit(**JIT)
 def log_softmax_backward_rows(y, g, out):
     rows, width = y.shape
-    for r in prange(rows):
+    for r in range(rows):
         total = 0.0
         for j in range(width):
             total += g[r, j]
@@ -281,7 +306,7 @@ def log_softmax_backward_rows(y, g, out):
 def cross_entropy_rows(log_p, target, weight, ignore_index, smoothing, losses, picked):
     """loss_i = -sum_c a_ic log p_ic with a_ic = (1 - s) w_t [c = t] + s / C w_c."""
     rows, classes = log_p.shape
-    for r in prange(rows):
+    for r in range(rows):
         t = target[r]
         if t == ignore_index:
             losses[r], picked[r] = 0.0, 0.0
@@ -301,7 +326,7 @@ def cross_entropy_backward_rows(log_p, target, weight, ignore_index, smoothing, 
     weight_total = 0.0
     for c in range(classes):
         weight_total += weight[c]
-    for r in prange(rows):
+    for r in range(rows):
         t = target[r]
         if t == ignore_index:
             for c in range(classes):
