@@ -108,3 +108,23 @@ def test_a_backend_that_is_not_usable_names_its_install_hint():
         pytest.skip("cupy is usable here")
     with pytest.raises(RuntimeError, match=r"minigrad\[cupy\]"):
         mg.set_default_backend("cupy")
+
+
+@needs_numba
+def test_numba_sgd_and_clipping_norm_run_its_compiled_routines(monkeypatch):
+    mg.set_default_backend("numba")
+    backend = mg.randn(1)._backend
+    calls = []
+    for name, routine in list(backend.routines.items()):
+        monkeypatch.setitem(backend.routines, name,
+                            lambda *a, _name=name, _r=routine: calls.append(_name) or _r(*a))
+    weight = mg.nn.Parameter(mg.randn(5, 3))
+    (weight * weight).sum().backward()
+    expected_norm = float(np.linalg.norm(weight.grad.numpy()))
+    norm = mg.nn.utils.clip_grad_norm_([weight], max_norm=1.0)
+    before = weight.numpy().copy()
+    clipped = weight.grad.numpy().copy()
+    mg.optim.SGD([weight], lr=0.1, momentum=0.9).step()
+    assert calls == ["sum_of_squares", "sgd_step"]
+    np.testing.assert_allclose(float(norm), expected_norm, rtol=1e-6)
+    np.testing.assert_allclose(weight.numpy(), before - 0.1 * clipped, rtol=1e-6)

@@ -65,7 +65,7 @@ def _assert_grads_equal(actual, expected, rtol):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("norm_type", NORM_TYPES, ids=str)
 @pytest.mark.parametrize("max_norm", [1.0, 1e4], ids=["clips", "keeps"])
-def test_clip_grad_norm_matches_torch(norm_type, dtype, max_norm):
+def test_clip_grad_norm_matches_torch(norm_type, dtype, max_norm, backend):
     torch = pytest.importorskip("torch")
     grads = _grads(dtype)
     m_params, t_params = _params(mg, grads, dtype), _params(torch, grads, dtype)
@@ -79,7 +79,7 @@ def test_clip_grad_norm_matches_torch(norm_type, dtype, max_norm):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("norm_type", NORM_TYPES, ids=str)
-def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type, dtype):
+def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type, dtype, backend):
     torch = pytest.importorskip("torch")
     grads = _grads(dtype, seed=1)
     m_params, t_params = _params(mg, grads, dtype), _params(torch, grads, dtype)

@@ -108,13 +108,14 @@ def _run_parity(case, dtype, tol, steps=50):
 
 
 # ---------------------------------------------------------------- PyTorch trajectories
+# NOTE: on every backend (the ``backend`` fixture): Numba's SGD is its own compiled pass
 @pytest.mark.parametrize("case", list(CASES))
-def test_trajectory_matches_torch_float32(case):
+def test_trajectory_matches_torch_float32(case, backend):
     _run_parity(case, "float32", CASES[case][3])
 
 
 @pytest.mark.parametrize("case", list(FLOAT64_CASES))
-def test_trajectory_matches_torch_float64(case):
+def test_trajectory_matches_torch_float64(case, backend):
     _run_parity(case, "float64", FLOAT64_CASES[case])
 
 

@@ -17,6 +17,9 @@ class Backend:
     def __init__(self, xp):
         self.xp = xp
         self.kernels = {}  # op name -> fused implementation; empty means "use the generic op"
+        # name -> compiled routine outside the graph ("sgd_step", "sum_of_squares"); the
+        # optimizers and clipping run their generic array code for a name not here
+        self.routines = {}
         self.rng = self.new_generator(None)
 
     def __repr__(self):

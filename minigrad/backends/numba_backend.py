@@ -30,6 +30,7 @@ class NumbaBackend(NumpyBackend):
 
         self._loops = fused.loops
         self.kernels = dict(fused.KERNELS)
+        self.routines = dict(fused.ROUTINES)
 
     @classmethod
     def is_available(cls):

@@ -27,6 +27,10 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def _update(self, param, grad, group, state):
+        routine = param._backend.routines.get("sgd_step")
+        if routine is not None:
+            self._compiled_update(routine, param, grad, group, state)
+            return
         p = param.data
         g = -grad if group["maximize"] else grad
         if group["weight_decay"]:
@@ -42,3 +46,14 @@ class SGD(Optimizer):
                 buf += g if dampening == 0 else (1 - dampening) * g
             g = g + momentum * buf if group["nesterov"] else buf
         p += -group["lr"] * g
+
+    @staticmethod
+    def _compiled_update(routine, param, grad, group, state):
+        """The same update as one pass of the backend's compiled ``sgd_step``."""
+        p = param.data
+        buf = state.get("momentum_buffer")
+        first = buf is None
+        if group["momentum"] and first:
+            buf = state["momentum_buffer"] = param._backend.xp.zeros(p.shape, dtype=p.dtype)
+        routine(p, grad, p if buf is None else buf, first, group["lr"], group["momentum"],
+                group["dampening"], group["weight_decay"], group["nesterov"], group["maximize"])

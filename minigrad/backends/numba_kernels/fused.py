@@ -182,6 +182,26 @@ class CrossEntropy:
         return g_scores, None, None, None, None, None
 
 
+def sgd_step(p, g, buf, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    """One SGD update of ``p`` (and its momentum buffer ``buf``) in one compiled pass;
+    arrays that are not contiguous are updated through contiguous copies."""
+    scalar = p.dtype.type
+    work_p, work_buf = np.ascontiguousarray(p), np.ascontiguousarray(buf)
+    loops.sgd_step(work_p.reshape(-1), _flat(g), work_buf.reshape(-1), first, scalar(lr),
+                   scalar(momentum), scalar(dampening), scalar(weight_decay), nesterov,
+                   maximize)
+    for target, work in ((p, work_p), (buf, work_buf)):
+        if work is not target:
+            target[...] = work
+
+
+def sum_of_squares(array):
+    """The sum of squares of ``array``'s elements, as a float64 Python float."""
+    return float(loops.sum_of_squares(_flat(array)))
+
+
+ROUTINES = {"sgd_step": sgd_step, "sum_of_squares": sum_of_squares}
+
 KERNELS = {
     "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "sigmoid": Sigmoid, "tanh": Tanh,
     "gelu": GELU, "softmax": Softmax, "log_softmax": LogSoftmax, "batch_norm": BatchNorm,

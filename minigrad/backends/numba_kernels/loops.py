@@ -339,3 +339,30 @@ def cross_entropy_backward_rows(log_p, target, weight, ignore_index, smoothing, 
             if c == t:
                 a += (1 - smoothing) * weight[t]
             out[r, c] = g * (a_total * math.exp(log_p[r, c]) - a)
+
+
+# ---------------------------------------------------------------- optimizer and clipping
+@njit(**JIT)
+def sgd_step(p, g, buf, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    """SGD on flat arrays in one pass, in PyTorch's order of operations (see optim.SGD);
+    ``buf`` is the momentum buffer (unused without momentum), set to the gradient when
+    ``first``. The scalars come in the arrays' dtype, so float32 stays float32."""
+    for i in range(p.size):
+        d = -g[i] if maximize else g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * p[i]
+        if momentum != 0:
+            b = d if first else momentum * buf[i] + (1 - dampening) * d
+            buf[i] = b
+            d = d + momentum * b if nesterov else b
+        p[i] = p[i] - lr * d
+
+
+@njit(**JIT)
+def sum_of_squares(a):
+    """The sum of a's squared elements, accumulated in float64."""
+    total = 0.0
+    for i in range(a.size):
+        v = np.float64(a[i])
+        total += v * v
+    return total

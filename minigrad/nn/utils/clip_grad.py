@@ -15,8 +15,11 @@ def _as_list(tensors):
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
-def _array_norm(xp, g, norm_type):
-    """The ``norm_type`` vector norm of one array, as a 0-d array in its dtype."""
+def _array_norm(xp, g, norm_type, routines=None):
+    """The ``norm_type`` vector norm of one array, as a 0-d array in its dtype; a backend's
+    compiled ``sum_of_squares`` gives the 2-norm in one pass, summed in float64."""
+    if norm_type == 2 and routines and "sum_of_squares" in routines:
+        return xp.asarray(math.sqrt(routines["sum_of_squares"](g)), dtype=g.dtype)
     if norm_type == math.inf:
         return xp.abs(g).max() if g.size else xp.zeros((), dtype=g.dtype)
     if norm_type == 2:
@@ -28,7 +31,7 @@ def _array_norm(xp, g, norm_type):
 
 
 def _norms(grads, norm_type):
-    return [_array_norm(g._backend.xp, g.data, norm_type) for g in grads]
+    return [_array_norm(g._backend.xp, g.data, norm_type, g._backend.routines) for g in grads]
 
 
 def _combine(xp, norms, norm_type, dtype):
