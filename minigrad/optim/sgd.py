@@ -27,10 +27,6 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def _update(self, param, grad, group, state):
-        routine = param._backend.routines.get("sgd_step")
-        if routine is not None:
-            self._compiled_update(routine, param, grad, group, state)
-            return
         p = param.data
         g = -grad if group["maximize"] else grad
         if group["weight_decay"]:
@@ -38,6 +34,10 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
+            routine = param._backend.routines.get("sgd_momentum_step")
+            if buf is not None and routine is not None:
+                routine(p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"])
+                return
             if buf is None:
                 buf = state["momentum_buffer"] = g.copy()
             else:
@@ -46,14 +46,3 @@ class SGD(Optimizer):
                 buf += g if dampening == 0 else (1 - dampening) * g
             g = g + momentum * buf if group["nesterov"] else buf
         p += -group["lr"] * g
-
-    @staticmethod
-    def _compiled_update(routine, param, grad, group, state):
-        """The same update as one pass of the backend's compiled ``sgd_step``."""
-        p = param.data
-        buf = state.get("momentum_buffer")
-        first = buf is None
-        if group["momentum"] and first:
-            buf = state["momentum_buffer"] = param._backend.xp.zeros(p.shape, dtype=p.dtype)
-        routine(p, grad, p if buf is None else buf, first, group["lr"], group["momentum"],
-                group["dampening"], group["weight_decay"], group["nesterov"], group["maximize"])

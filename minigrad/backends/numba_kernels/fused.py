@@ -182,14 +182,13 @@ class CrossEntropy:
         return g_scores, None, None, None, None, None
 
 
-def sgd_step(p, g, buf, first, lr, momentum, dampening, weight_decay, nesterov, maximize):
-    """One SGD update of ``p`` (and its momentum buffer ``buf``) in one compiled pass;
-    arrays that are not contiguous are updated through contiguous copies."""
+def sgd_momentum_step(p, d, buf, lr, momentum, dampening, nesterov):
+    """SGD's momentum update of ``p`` and its buffer ``buf`` along the gradient ``d`` in
+    one compiled pass; arrays that are not contiguous go through contiguous copies."""
     scalar = p.dtype.type
     work_p, work_buf = np.ascontiguousarray(p), np.ascontiguousarray(buf)
-    loops.sgd_step(work_p.reshape(-1), _flat(g), work_buf.reshape(-1), first, scalar(lr),
-                   scalar(momentum), scalar(dampening), scalar(weight_decay), nesterov,
-                   maximize)
+    loops.sgd_momentum_step(work_p.reshape(-1), _flat(d), work_buf.reshape(-1), scalar(lr),
+                            scalar(momentum), scalar(1 - dampening), nesterov)
     for target, work in ((p, work_p), (buf, work_buf)):
         if work is not target:
             target[...] = work
@@ -200,7 +199,7 @@ def sum_of_squares(array):
     return float(loops.sum_of_squares(_flat(array)))
 
 
-ROUTINES = {"sgd_step": sgd_step, "sum_of_squares": sum_of_squares}
+ROUTINES = {"sgd_momentum_step": sgd_momentum_step, "sum_of_squares": sum_of_squares}
 
 KERNELS = {
     "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "sigmoid": Sigmoid, "tanh": Tanh,
