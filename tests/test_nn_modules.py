@@ -672,7 +672,7 @@ def test_dropout_is_the_identity_in_eval_and_for_p_zero():
     np.testing.assert_array_equal(F.dropout(x, 0.5, training=False).numpy(), x.numpy())
 
 
-def test_dropout_with_p_one_gives_zeros_and_zero_gradients():
+def test_dropout_with_p_one_gives_zeros_and_zero_gradients(backend):
     x = mg.randn(10, 10, requires_grad=True)
     y = nn.Dropout(1.0)(x)
     assert not np.any(y.numpy()) and np.all(np.isfinite(y.numpy()))
@@ -681,14 +681,15 @@ def test_dropout_with_p_one_gives_zeros_and_zero_gradients():
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
-def test_dropout_statistics(p):
+def test_dropout_statistics(p, backend):
+    """On every backend: Numba draws its masks with its own compiled generator."""
     y = nn.Dropout(p)(mg.ones(1000, 1000)).numpy()
     assert abs(np.mean(y == 0) - p) < 0.005
     assert abs(y.mean() - 1.0) < 0.01
     np.testing.assert_allclose(y[y != 0], 1 / (1 - p), rtol=1e-6)
 
 
-def test_dropout_mask_repeats_with_the_seed():
+def test_dropout_mask_repeats_with_the_seed(backend):
     x = mg.ones(50, 50)
     mg.manual_seed(123)
     first = F.dropout(x, 0.5).numpy()
@@ -698,7 +699,7 @@ def test_dropout_mask_repeats_with_the_seed():
     assert not np.array_equal(first, second)
 
 
-def test_dropout_gradient_is_the_scaled_mask():
+def test_dropout_gradient_is_the_scaled_mask(backend):
     p = 0.3
     x = mg.ones(40, 50, requires_grad=True)
     y = nn.Dropout(p)(x)

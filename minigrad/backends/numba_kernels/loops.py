@@ -111,11 +111,24 @@ def gelu_backward(x, tanh_form, g, out):
             out[i] = g[i] * (cdf + v * _INV_SQRT_2PI * math.exp(-0.5 * v * v))
 
 
+# SplitMix64 (Steele, Lea and Flood, 2014): the i-th output is a mixing function of
+# key + i * golden ratio, so element i needs no state from element i - 1 and the loop
+# vectorizes; it passes BigCrush. The key comes from the backend's seeded generator.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+
+
 @njit(**JIT)
-def dropout_mask(u, p, scale):
-    """Turn uniform draws into the mask in place: 0 where u < p, else 1/(1-p)."""
-    for i in range(u.size):
-        u[i] = scale if u[i] >= p else 0
+def dropout_mask(key, threshold, scale, out):
+    """out[i] = scale, or 0 where the i-th SplitMix64 draw's top 24 bits (a uniform on
+    [0, 1) in steps of 2^-24, as float32's) fall below ``threshold`` = ceil(p * 2^24)."""
+    for i in range(out.size):
+        z = key + np.uint64(i + 1) * _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _MIX_1
+        z = (z ^ (z >> np.uint64(27))) * _MIX_2
+        z = z ^ (z >> np.uint64(31))
+        out[i] = scale if (z >> np.uint64(40)) >= threshold else 0
 
 
 # ---------------------------------------------------------------- batch norm on (N, C)
