@@ -206,7 +206,7 @@ class Run:
 
 
 @pytest.mark.parametrize("scheduler", list(SCHEDULERS))
-def test_resuming_from_a_checkpoint_continues_bit_for_bit(tmp_path, scheduler):
+def test_resuming_from_a_checkpoint_continues_bit_for_bit(tmp_path, scheduler, backend):
     straight = Run(0, scheduler)
     straight.steps(27)
     rng_after_27_steps = mg.get_rng_state()
