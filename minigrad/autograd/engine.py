@@ -118,23 +118,25 @@ def _run(roots, retain_graph, targets):
         else:
             node_targets[(t._ctx, t._out_index)] = index
     captured = {}
+    pending = {}  # node -> {output index: its gradient, summed over the paths so far}
 
     def deliver(tensor, g, others):
         """Route ``g`` to the node that made ``tensor``, a captured target, or a leaf's grad.
         ``others`` are the arrays ``g`` must not be shared with (None: always copy)."""
-        if tensor._ctx is not None:
-            grads = pending.setdefault(tensor._ctx, {})
-            previous = grads.get(tensor._out_index)
-            grads[tensor._out_index] = g if previous is None else previous + g
+        node = tensor._ctx
+        if node is not None:
+            grads = pending.get(node)
+            if grads is None:
+                pending[node] = {tensor._out_index: g}
+            else:
+                _add_into(grads, tensor._out_index, g)
         elif targets is not None:
             index = leaf_targets.get(id(tensor))
             if index is not None:
-                previous = captured.get(index)
-                captured[index] = g if previous is None else previous + g
+                _add_into(captured, index, g)
         else:
             _accumulate_leaf(tensor, g, others)
 
-    pending = {}
     for t, g in roots:
         deliver(t, g, None)
 
@@ -145,22 +147,25 @@ def _run(roots, retain_graph, targets):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            for out_index, g in grads.items():
-                index = node_targets.get((node, out_index))
-                if index is not None:
-                    captured[index] = g
+            if node_targets:
+                for out_index, g in grads.items():
+                    index = node_targets.get((node, out_index))
+                    if index is not None:
+                        captured[index] = g
             if node.released:
                 raise RuntimeError(freed_graph_message(node))
-            grad_outputs = _grad_outputs(node, grads)
+            grad_outputs = (grads[0],) if node.outputs_meta is None else _grad_outputs(node, grads)
             input_grads = node.impl.backward(node, *grad_outputs)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            if len(input_grads) != len(node.inputs):
+            inputs = node.inputs
+            if len(input_grads) != len(inputs):
                 raise RuntimeError(f"{node.name}: backward returned {len(input_grads)} "
-                                   f"gradients for {len(node.inputs)} forward arguments")
+                                   f"gradients for {len(inputs)} forward arguments")
             if state.anomaly:
                 anomaly.check_backward(node, input_grads)
-            for position, (tensor, g) in enumerate(zip(node.inputs, input_grads)):
+            for position, tensor in enumerate(inputs):
+                g = input_grads[position]
                 if tensor is None or g is None:
                     continue
                 g = _conform(node, position, tensor, g)
@@ -172,10 +177,15 @@ def _run(roots, retain_graph, targets):
     return captured
 
 
+def _add_into(sums, key, g):
+    """``sums[key] += g``, where a missing key counts as zero (a new array, never in place:
+    the first gradient may be shared with other nodes)."""
+    previous = sums.get(key)
+    sums[key] = g if previous is None else previous + g
+
+
 def _grad_outputs(node, grads):
-    """One gradient per output, zeros for outputs nothing depended on."""
-    if node.outputs_meta is None:
-        return (grads[0],)
+    """One gradient per output of a multi-output node, zeros for outputs nothing used."""
     xp = node.xp
     return tuple(grads[i] if i in grads else xp.zeros(shape, dtype)
                  for i, (shape, dtype) in enumerate(node.outputs_meta))
@@ -183,14 +193,15 @@ def _grad_outputs(node, grads):
 
 def _conform(node, position, tensor, g):
     """Sum a broadcast-shaped gradient back to the input's shape; refuse a wrong one."""
-    shape = tensor.data.shape
+    data = tensor.data
+    shape = data.shape
     if g.shape != shape:
         g = sum_to_shape(node.xp, g, shape, lambda: (
             f"{node.name}: backward returned a gradient of shape {tuple(g.shape)} for argument "
             f"{position} of shape {tuple(shape)}"))
-    if g.dtype != tensor.data.dtype:
+    if g.dtype is not data.dtype and g.dtype != data.dtype:
         raise TypeError(f"{node.name}: backward returned a {g.dtype} gradient for argument "
-                        f"{position}, which is {tensor.data.dtype}")
+                        f"{position}, which is {data.dtype}")
     return g
 
 

@@ -21,19 +21,22 @@ class Context:
     ``save_for_backward`` so the engine can free them and detect in-place changes.
     """
 
+    # NOTE: what most nodes never change lives on the class, so making a node (once per op
+    # call) assigns only the five attributes below; an instance attribute shadows a default
+    inputs = ()  # per forward argument: the Tensor that receives a gradient, or None
+    outputs_meta = None  # (shape, dtype) per output, kept for multi-output ops
+    released = False
+    site = None  # where forward was called, recorded in anomaly mode
+    _saved = ()
+    _versions = ()  # (input tensor, its version) for each saved input array
+    _non_differentiable = ()
+
     def __init__(self, fn, backend, needs_input_grad, impl):
         self.fn = fn  # the Function, whose name messages use
         self.impl = impl  # what runs forward and backward: ``fn`` or a backend's fused kernel
         self.backend = backend
         self.xp = backend.xp
         self.needs_input_grad = needs_input_grad
-        self.inputs = ()  # per forward argument: the Tensor that receives a gradient, or None
-        self.outputs_meta = None  # (shape, dtype) per output, kept for multi-output ops
-        self.released = False
-        self.site = None  # where forward was called, recorded in anomaly mode
-        self._saved = ()
-        self._versions = ()  # (input tensor, its version) for each saved input array
-        self._non_differentiable = ()
 
     def __repr__(self):
         return f"<{self.fn.__name__}Backward>"
@@ -113,41 +116,36 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        backend = None
-        float_dtype = None
+        backend = float_dtype = None
         any_requires_grad = False
-        arrays = []
-        inputs = []  # per argument: the Tensor to send a gradient to, or None
-        for arg in args:
-            if isinstance(arg, Tensor):
-                if backend is None:
-                    backend = arg._backend
-                elif arg._backend is not backend:
+        arrays = list(args)  # what forward receives: tensors become their arrays
+        inputs = [None] * len(args)  # per argument: the Tensor to send a gradient to, or None
+        for index, arg in enumerate(args):
+            if not isinstance(arg, Tensor):
+                continue
+            if arg._backend is not backend:
+                if backend is not None:
                     raise BackendError(f"{cls.op_name}: tensors on different backends "
                                        f"({backend.name} and {arg._backend.name}); move one "
                                        f"with .to({backend.name!r})")
-                data = arg.data
-                if data.dtype.kind == "f":
-                    if float_dtype is None:
-                        float_dtype = data.dtype
-                    elif data.dtype != float_dtype:
-                        raise DTypeError(_mixed_dtype_message(cls, args))
-                arrays.append(data)
-                if arg.requires_grad:
-                    any_requires_grad = True
-                    inputs.append(arg)
-                else:
-                    inputs.append(None)
-            else:
-                arrays.append(arg)
-                inputs.append(None)
+                backend = arg._backend
+            data = arrays[index] = arg.data
+            dtype = data.dtype
+            # NOTE: identity first: the operands of an op nearly always share one dtype object
+            if dtype is not float_dtype and dtype.kind == "f":
+                if float_dtype is not None and dtype != float_dtype:
+                    raise DTypeError(_mixed_dtype_message(cls, args))
+                float_dtype = dtype
+            if arg.requires_grad:
+                any_requires_grad = True
+                inputs[index] = arg
         if backend is None:
             from minigrad.backends import get_backend
 
             backend = get_backend()
 
         grad_on = any_requires_grad and state.grad_enabled
-        needs = tuple(t is not None for t in inputs) if grad_on else (False,) * len(args)
+        needs = tuple([t is not None for t in inputs]) if grad_on else (False,) * len(args)
         # NOTE: a backend may carry a fused kernel for this op (same signature, its own
         # forward and backward); the generic code here is the reference it is tested against
         ctx = Context(cls, backend, needs, backend.kernels.get(cls.op_name, cls))
@@ -170,17 +168,24 @@ class Function:
             return Tensor._make(ensure(out), backend, True, ctx, 0)
 
         if not grad_on:
-            return tuple(Tensor._make(ensure(o), backend) for o in out)
+            return tuple([Tensor._make(ensure(o), backend) for o in out])
         _record_inputs(ctx, args, inputs)
-        ctx.outputs_meta = tuple((o.shape, o.dtype) for o in out)
+        ctx.outputs_meta = tuple([(o.shape, o.dtype) for o in out])
         results = []
         for index, o in enumerate(out):
-            excluded = any(o is n for n in ctx._non_differentiable)
-            if o.dtype.kind == "f" and not excluded:
+            if o.dtype.kind == "f" and not _is_one_of(o, ctx._non_differentiable):
                 results.append(Tensor._make(ensure(o), backend, True, ctx, index))
             else:
                 results.append(Tensor._make(ensure(o), backend))
         return tuple(results)
+
+
+def _is_one_of(array, arrays):
+    """Whether ``array`` is (the very object) one of ``arrays``."""
+    for a in arrays:
+        if a is array:
+            return True
+    return False
 
 
 def _record_inputs(ctx, args, inputs):
@@ -188,8 +193,17 @@ def _record_inputs(ctx, args, inputs):
     ctx.inputs = tuple(inputs)
     saved = ctx._saved
     if saved:
-        ctx._versions = tuple((a, a._version) for a in args
-                              if isinstance(a, Tensor) and any(s is a.data for s in saved))
+        # NOTE: plain loops, without a generator or a helper call: this runs for every
+        # recorded op, over a handful of arguments and saved arrays
+        versions = []
+        for a in args:
+            if isinstance(a, Tensor):
+                data = a.data
+                for s in saved:
+                    if s is data:
+                        versions.append((a, a._version))
+                        break
+        ctx._versions = versions
 
 
 def _describe(args):

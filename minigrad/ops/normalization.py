@@ -32,7 +32,8 @@ def standardize(xp, x, axes, eps):
     mean += residual
     var = (centered * centered).mean(axis=axes, keepdims=True)
     inv_std = 1.0 / xp.sqrt(var + eps)
-    return centered * inv_std, inv_std, mean, var
+    centered *= inv_std  # NOTE: in place, now x_hat: a fresh array is not needed
+    return centered, inv_std, mean, var
 
 
 def standardize_backward(g_hat, x_hat, inv_std, axes):
@@ -43,11 +44,12 @@ def standardize_backward(g_hat, x_hat, inv_std, axes):
 
 
 def _affine(x_hat, weight, bias, shape):
-    y = x_hat
-    if weight is not None:
-        y = y * weight.reshape(shape)
+    """``weight * x_hat + bias``, either one optional; ``x_hat`` itself is left intact."""
+    if weight is None:
+        return x_hat if bias is None else x_hat + bias.reshape(shape)
+    y = x_hat * weight.reshape(shape)
     if bias is not None:
-        y = y + bias.reshape(shape)
+        y += bias.reshape(shape)  # NOTE: y is new, so the bias can go in without another array
     return y
 
 
