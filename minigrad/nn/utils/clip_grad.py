@@ -15,23 +15,23 @@ def _as_list(tensors):
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
-def _array_norm(xp, g, norm_type, routines=None):
-    """The ``norm_type`` vector norm of one array, as a 0-d array in its dtype; a backend's
-    compiled ``sum_of_squares`` gives the 2-norm in one pass, summed in float64."""
-    if norm_type == 2 and routines and "sum_of_squares" in routines:
-        return xp.asarray(math.sqrt(routines["sum_of_squares"](g)), dtype=g.dtype)
+def _array_norm(xp, g, norm_type):
+    """The ``norm_type`` vector norm of one array, as a 0-d array in its dtype."""
     if norm_type == math.inf:
         return xp.abs(g).max() if g.size else xp.zeros((), dtype=g.dtype)
-    if norm_type == 2:
-        flat = g.reshape(-1)
-        return xp.sqrt(flat @ flat)
     if norm_type == 1:
         return xp.abs(g).sum()
     return (xp.abs(g) ** norm_type).sum() ** (1.0 / norm_type)
 
 
-def _norms(grads, norm_type):
-    return [_array_norm(g._backend.xp, g.data, norm_type, g._backend.routines) for g in grads]
+def _sum_of_squares(tensor):
+    """The sum of the squares of one gradient's elements, a Python float: the backend's
+    compiled routine where it has one, else a dot product (BLAS's, in the dtype)."""
+    routine = tensor._backend.routines.get("sum_of_squares")
+    if routine is not None:
+        return routine(tensor.data)
+    flat = tensor.data.reshape(-1)
+    return float(flat @ flat)
 
 
 def _combine(xp, norms, norm_type, dtype):
@@ -55,12 +55,18 @@ def _total_norm(indexed, norm_type, error_if_nonfinite):
     from minigrad.backends import get_backend
 
     backend = tensors[0]._backend if tensors else get_backend()
-    norms = _norms(tensors, norm_type)
-    total = _combine(backend.xp, norms, norm_type,
-                     tensors[0].data.dtype if tensors else "float32")
+    dtype = tensors[0].data.dtype if tensors else "float32"
+    if norm_type == 2:
+        # NOTE: the square root of the summed squares, added up in float64, rather than the
+        # norm of the per-tensor norms: no array per tensor, no stack
+        parts = [_sum_of_squares(t) for t in tensors]
+        total = backend.xp.asarray(math.sqrt(sum(parts)), dtype=dtype)
+    else:
+        parts = [_array_norm(t._backend.xp, t.data, norm_type) for t in tensors]
+        total = _combine(backend.xp, parts, norm_type, dtype)
     if error_if_nonfinite and not backend.all_finite(total):
-        culprits = [f"#{i} (shape {tuple(t.shape)})" for (i, t), n in zip(indexed, norms)
-                    if not backend.all_finite(n)]
+        culprits = [f"#{i} (shape {tuple(t.shape)})" for (i, t), part in zip(indexed, parts)
+                    if not math.isfinite(float(part))]
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            "`parameters` is non-finite, so it cannot be clipped; non-finite "
                            f"gradients of parameters {', '.join(culprits)}. To disable this "
