@@ -81,7 +81,9 @@ class ReLU:
 
     def backward(self, g_y, needs_input_grad=True):
         self.grads = []
-        return np.where(self.y > 0, g_y, 0) if needs_input_grad else None
+        # NOTE: as minigrad's ReLU does it (a multiply: where() is several times slower
+        # on a mask of random signs), so the two compare overhead, not formulations
+        return g_y * (self.y > 0) if needs_input_grad else None
 
 
 def dropout_mask(rng, shape, p, dtype):

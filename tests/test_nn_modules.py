@@ -656,6 +656,14 @@ def test_layer_norm_shape_mismatch_names_both_shapes():
     assert "(5,)" in str(info.value) and "(3, 4)" in str(info.value)
 
 
+# ----------------------------------------------------------------------------- ReLU
+def test_relu_sends_no_gradient_to_dead_units_even_a_nan_one(backend):
+    """As PyTorch: the gradient at a unit with input <= 0 is 0, whatever arrives there."""
+    x = mg.tensor([[-1.0, 2.0, 0.0, 3.0]], requires_grad=True)
+    nn.ReLU()(x).backward(mg.tensor([[np.nan, 5.0, np.inf, -np.inf]]))
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 5.0, 0.0, -np.inf]])
+
+
 # ----------------------------------------------------------------------------- Dropout
 @pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_dropout_probability_outside_unit_interval_raises(p):
