@@ -130,3 +130,13 @@ def test_numba_sgd_and_clipping_norm_run_its_compiled_routines(monkeypatch):
     assert calls == ["sum_of_squares", "sgd_momentum_step"]
     np.testing.assert_allclose(float(norm), expected_norm, rtol=1e-6)
     np.testing.assert_allclose(weight.numpy(), before - 0.1 * 2.9 * clipped, rtol=1e-5)
+
+
+@needs_numba
+def test_cupy_has_every_routine_numba_has():
+    """Checked from the source, since building the kernels needs a GPU."""
+    from minigrad.backends import cupy_kernels
+    from minigrad.backends.numba_kernels import fused
+
+    source = inspect.getsource(cupy_kernels.routines)
+    assert all(f'"{name}": {name}' in source for name in fused.ROUTINES)

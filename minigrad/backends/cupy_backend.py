@@ -39,13 +39,14 @@ class CupyBackend(Backend):
         import cupyx
         import cupyx.scipy.special
 
-        from minigrad.backends.cupy_kernels import KERNEL_CLASSES  # needs minigrad.ops
+        from minigrad.backends.cupy_kernels import KERNEL_CLASSES, routines  # needs minigrad.ops
 
         self._cupy, self._cupyx = cupy, cupyx
         super().__init__(cupy)
         for kernel in KERNEL_CLASSES.values():
             kernel.compile(cupy)
         self.kernels = dict(KERNEL_CLASSES)
+        self.routines = routines(cupy)
         self._erf = cupyx.scipy.special.erf
         self._mask_kernel = cupy.ElementwiseKernel(
             "T u, float64 p, float64 scale", "T mask", "mask = u >= (T)p ? (T)scale : (T)0",

@@ -1,6 +1,8 @@
 """The CuPy backend's fused activations: each one CUDA ``ElementwiseKernel`` forward and one
-backward, compiled when the backend is first used. Batch and layer norm, softmax and cross
-entropy run the generic ops, whose NumPy-style code CuPy executes on the GPU as it is."""
+backward, compiled when the backend is first used; and its routines, SGD's momentum update
+(an ``ElementwiseKernel``) and the clipping norm's sum of squares (a ``ReductionKernel``).
+Batch and layer norm, softmax and cross entropy run the generic ops, whose NumPy-style code
+CuPy executes on the GPU as it is. None of this has run on a GPU yet (none is lent here)."""
 
 from minigrad.backends.fused_base import FusedElementwise
 from minigrad.ops import activation
@@ -76,3 +78,21 @@ KERNEL_CLASSES = {
     "tanh": _kernel_class("tanh", activation.Tanh),
     "gelu": _Gelu,
 }
+
+
+def routines(cupy):
+    """The CuPy versions of the Numba backend's routines (same names, same arguments)."""
+    momentum_step = cupy.ElementwiseKernel(
+        "T d, T lr, T momentum, T keep, bool nesterov", "T p, T buf",
+        "T b = momentum * buf + keep * d; buf = b; p = p - lr * (nesterov ? d + momentum * b : b)",
+        "minigrad_sgd_momentum_step")
+    squares = cupy.ReductionKernel("T x", "float64 total", "(double)x * (double)x", "a + b",
+                                   "total = a", "0", "minigrad_sum_of_squares")
+
+    def sgd_momentum_step(p, d, buf, lr, momentum, dampening, nesterov):
+        momentum_step(d, lr, momentum, 1 - dampening, nesterov, p, buf)
+
+    def sum_of_squares(array):
+        return float(squares(array))
+
+    return {"sgd_momentum_step": sgd_momentum_step, "sum_of_squares": sum_of_squares}
