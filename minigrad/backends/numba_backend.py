@@ -1,10 +1,10 @@
 """The Numba backend: NumPy arrays as storage, with the hot ops (activations, batch and
 layer norm, softmax, cross entropy, the dropout mask) replaced by fused kernels compiled
-by Numba. Every other op runs the NumPy code unchanged."""
+by Numba, and SGD's momentum update and the clipping norm by compiled routines. Every other
+op runs the NumPy code unchanged."""
 
 import importlib.util
 import math
-import os
 
 import numpy as np
 
@@ -19,14 +19,6 @@ class NumbaBackend(NumpyBackend):
 
     def __init__(self):
         super().__init__()
-        import numba
-
-        # NOTE: Numba's default OpenMP pool spins while it waits; on a small shared machine
-        # its threads fight BLAS's and other processes' for the cores (measured here: 5x
-        # slower layers). The work-queue pool sleeps instead. An explicit choice by the
-        # user (NUMBA_THREADING_LAYER) wins.
-        if "NUMBA_THREADING_LAYER" not in os.environ:
-            numba.config.THREADING_LAYER = "workqueue"
         from minigrad.backends.numba_kernels import fused
 
         self._loops = fused.loops
