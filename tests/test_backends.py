@@ -140,3 +140,30 @@ def test_cupy_has_every_routine_numba_has():
 
     source = inspect.getsource(cupy_kernels.routines)
     assert all(f'"{name}": {name}' in source for name in fused.ROUTINES)
+
+
+@needs_numba
+def test_numba_leaves_float16_and_empty_layer_norm_to_the_generic_code():
+    """Its loops are built for float32 and float64; other dtypes take the generic ops and
+    the generic optimizer and clipping code, and give the NumPy backend's answers."""
+    results = {}
+    for name in ("numpy", "numba"):
+        mg.set_default_backend(name)
+        mg.manual_seed(0)
+        model = mg.nn.Sequential(mg.nn.Linear(6, 8), mg.nn.LayerNorm(8), mg.nn.ReLU(),
+                                 mg.nn.Linear(8, 3)).to(mg.float16)
+        optimizer = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x = mg.tensor(np.linspace(-1, 1, 24).reshape(4, 6), dtype=mg.float16)
+        for _ in range(3):
+            optimizer.zero_grad()
+            mg.nn.functional.cross_entropy(model(x).softmax(dim=1), mg.tensor([0, 1, 2, 0])
+                                           ).backward()
+            mg.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+            optimizer.step()
+        results[name] = [p.numpy() for p in model.parameters()]
+        with np.errstate(invalid="ignore"):  # NumPy's 0 / 0 for the mean of nothing
+            empty = mg.nn.functional.layer_norm(mg.randn(4, 0), (0,))
+        assert empty.shape == (4, 0)
+    for numpy_param, numba_param in zip(results["numpy"], results["numba"]):
+        assert numba_param.dtype == np.float16
+        np.testing.assert_array_equal(numba_param, numpy_param)

@@ -350,3 +350,27 @@ def test_seed_loop_with_scheduler(scheduler):
     assert len({tuple(r["lr"]) for r in records}) > 3
     if scheduler == "CyclicLR":
         assert {round(r["momentum"], 12) for r in records} >= {0.8, 0.9}
+
+
+def _params_with(lib, grads):
+    params = [lib.nn.Parameter(lib.tensor(np.zeros_like(g))) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = lib.tensor(g.copy())
+    return params
+
+
+def test_error_if_nonfinite_says_when_only_the_total_overflows():
+    params = _params_with(mg, [np.full(1, 3e38, np.float32), np.full(1, 3e38, np.float32)])
+    with pytest.raises(RuntimeError, match="together they overflow float32"), \
+            np.errstate(over="ignore"):
+        clip_grad_norm_(params, 1.0, norm_type=1, error_if_nonfinite=True)
+
+
+def test_float32_squares_overflow_as_in_torch(backend):
+    """A gradient whose float32 2-norm overflows gives inf, on every backend."""
+    torch = pytest.importorskip("torch")
+    grads = [np.full(4, 1e20, np.float32)]
+    with np.errstate(over="ignore"):
+        m_norm = clip_grad_norm_(_params_with(mg, grads), 1.0)
+    t_norm = torch.nn.utils.clip_grad_norm_(_params_with(torch, grads), 1.0)
+    assert np.isinf(m_norm.numpy()) and np.isinf(t_norm.numpy())

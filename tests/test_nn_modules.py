@@ -664,6 +664,15 @@ def test_relu_sends_no_gradient_to_dead_units_even_a_nan_one(backend):
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 5.0, 0.0, -np.inf]])
 
 
+def test_relu_keeps_a_nan_input_and_passes_its_gradient(backend):
+    """As PyTorch: relu(NaN) is NaN, so detect_anomaly sees it, and its gradient flows."""
+    x = mg.tensor([np.nan, -1.0, 2.0], requires_grad=True)
+    y = nn.ReLU()(x)
+    np.testing.assert_array_equal(y.numpy(), [np.nan, 0.0, 2.0])
+    y.backward(mg.tensor([3.0, 4.0, 5.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 5.0])
+
+
 # ----------------------------------------------------------------------------- Dropout
 @pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_dropout_probability_outside_unit_interval_raises(p):

@@ -25,6 +25,8 @@ CASES = {
     "sgd-dampening": ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1), "mse", 2e-6),
     "sgd-nesterov": ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True), "ce", 2e-6),
     "sgd-weight_decay": ("SGD", dict(lr=0.1, weight_decay=0.1), "mse", 1e-6),
+    "sgd-momentum-weight_decay": ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1), "mse",
+                                  7e-6),
     "sgd-maximize": ("SGD", dict(lr=0.01, momentum=0.5, maximize=True), "mse", 1e-6),
     "adam": ("Adam", dict(), "mse", 1e-6),
     "adam-lr": ("Adam", dict(lr=0.01), "ce", 3e-6),
@@ -426,3 +428,22 @@ def test_step_updates_in_place_without_a_graph(name, kwargs):
             assert p.grad_fn is None
             assert p._version > version
             assert isinstance(p.data, np.ndarray) and p.data.dtype == np.float32
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_0d_parameter_follows_torchs_trajectory(case, backend):
+    """Ops on 0-d arrays give NumPy scalars, which in-place updates must not lose."""
+    torch = pytest.importorskip("torch")
+    name, kwargs, _, tol = CASES[case]
+    t_param = torch.nn.Parameter(torch.tensor(1.5))
+    m_param = mg.nn.Parameter(mg.tensor(1.5))
+    t_opt = getattr(torch.optim, name)([t_param], **kwargs)
+    m_opt = getattr(mg.optim, name)([m_param], **kwargs)
+    for step in range(5):
+        for param, lib in ((t_param, torch), (m_param, mg)):
+            param.grad = lib.tensor(0.5 * step - 1.0)
+        t_opt.step()
+        m_opt.step()
+        assert m_param.shape == ()
+        np.testing.assert_allclose(m_param.numpy(), t_param.detach().numpy(), rtol=tol,
+                                   atol=tol, err_msg=f"after step {step + 1}")

@@ -10,7 +10,7 @@ from minigrad.ops import activation
 # CUDA source of each fused activation: (forward body, backward body), on elements
 # x (input), y (output), g (incoming gradient), p (the op's parameter).
 ELEMENTWISE_SOURCES = {
-    "relu": ("y = x > 0 ? x : (T)0", "out = y > 0 ? g : (T)0"),
+    "relu": ("y = x <= 0 ? (T)0 : x", "out = y <= 0 ? (T)0 : g"),
     "leaky_relu": ("y = x > 0 ? x : x * (T)p", "out = x > 0 ? g : g * (T)p"),
     "elu": ("y = x > 0 ? x : (T)p * expm1(x)", "out = x > 0 ? g : g * (y + (T)p)"),
     "sigmoid": ("T e = exp(-fabs(x)); y = (x >= 0 ? (T)1 : e) / ((T)1 + e)",
@@ -83,14 +83,16 @@ KERNEL_CLASSES = {
 def routines(cupy):
     """The CuPy versions of the Numba backend's routines (same names, same arguments)."""
     momentum_step = cupy.ElementwiseKernel(
-        "T d, T lr, T momentum, T keep, bool nesterov", "T p, T buf",
-        "T b = momentum * buf + keep * d; buf = b; p = p - lr * (nesterov ? d + momentum * b : b)",
+        "T d, T lr, T momentum, T keep, bool nesterov", "T p, B buf",
+        "T b = momentum * (T)buf + keep * d; buf = (B)b;"
+        " p = p - lr * (nesterov ? d + momentum * b : b)",
         "minigrad_sgd_momentum_step")
-    squares = cupy.ReductionKernel("T x", "float64 total", "(double)x * (double)x", "a + b",
-                                   "total = a", "0", "minigrad_sum_of_squares")
+    squares = cupy.ReductionKernel("T x", "T total", "x * x", "a + b", "total = a", "0",
+                                   "minigrad_sum_of_squares")
 
     def sgd_momentum_step(p, d, buf, lr, momentum, dampening, nesterov):
         momentum_step(d, lr, momentum, 1 - dampening, nesterov, p, buf)
+        return True
 
     def sum_of_squares(array):
         return float(squares(array))

@@ -41,7 +41,8 @@ class Module:
             for registry in (params, buffers, modules):
                 if registry is not home:
                     registry.pop(name, None)
-            self._register(home, name, value)  # a reassigned name keeps its place in the order
+            self.__dict__.pop(name, None)
+            home[name] = value  # a reassigned name keeps its place in the order
             return
         for registry, kind, allowed in ((params, "parameter", "a Parameter"),
                                         (buffers, "buffer", "a Tensor"),
@@ -50,20 +51,9 @@ class Module:
                 if not (value is None or (registry is buffers and isinstance(value, Tensor))):
                     raise TypeError(f"cannot assign {type(value).__name__} as {kind} {name!r} "
                                     f"({allowed} or None is expected)")
-                self._register(registry, name, value)
+                registry[name] = value
                 return
         object.__setattr__(self, name, value)
-
-    def _register(self, registry, name, value):
-        """Enter ``value`` in ``registry`` (what traversal and state dicts read) and in the
-        instance ``__dict__``.
-
-        NOTE: the copy in ``__dict__`` makes ``self.weight`` in ``forward`` a plain attribute
-        read; without it every read fails the normal lookup first and lands in
-        ``__getattr__``, about a microsecond each, several times per layer call.
-        """
-        registry[name] = value
-        self.__dict__[name] = value
 
     def __getattr__(self, name):
         for registry in ("_parameters", "_buffers", "_modules"):
@@ -76,7 +66,6 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
-                self.__dict__.pop(name, None)
                 return
         object.__delattr__(self, name)
 
@@ -85,16 +74,18 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign {type(param).__name__} as parameter {name!r} "
                             "(a Parameter or None is required)")
-        self._register(self._parameters, name, param)
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         """Register a tensor that is state but not learned (running statistics)."""
-        self._register(self._buffers, name, tensor)
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
-        self._register(self._modules, name, module)
+        self._modules[name] = module
 
     # ------------------------------------------------------------- traversal
     def named_modules(self, prefix="", remove_duplicate=True):

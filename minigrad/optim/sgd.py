@@ -31,13 +31,16 @@ class SGD(Optimizer):
         g = -grad if group["maximize"] else grad
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
+        # NOTE: arithmetic on a 0-d array gives a NumPy scalar; a buffer copied from one
+        # would be replaced, not updated, by the in-place steps below
+        g = param._backend.ensure_array(g)
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
             routine = param._backend.routines.get("sgd_momentum_step")
-            if buf is not None and routine is not None:
-                routine(p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"])
-                return
+            if buf is not None and routine is not None and routine(
+                    p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"]):
+                return  # the backend's compiled update did it
             if buf is None:
                 buf = state["momentum_buffer"] = g.copy()
             else:

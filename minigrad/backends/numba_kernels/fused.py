@@ -1,13 +1,14 @@
 """The Numba backend's fused ops: drop-in replacements for generic Functions, looked up by
-op name. Each does in one or two compiled passes what the generic op does in several NumPy
-passes, and falls back to the generic code for the layouts it does not cover."""
+op name. Each does in one to three compiled passes what the generic op does in several
+NumPy passes, and falls back to the generic code for the layouts and dtypes it does not
+cover; the routines (SGD's update, the clipping norm) say when they do not apply."""
 
 import numpy as np
 
 from minigrad.backends import fused_base
-from minigrad.backends.fused_base import FusedElementwise, FusedRows
+from minigrad.backends.fused_base import FusedElementwise, FusedRows, compiled_dtype
 from minigrad.backends.numba_kernels import loops
-from minigrad.ops import activation, normalization
+from minigrad.ops import activation, loss, normalization
 
 
 def _flat(array):
@@ -82,7 +83,7 @@ class BatchNorm:
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        ctx.fused = x.ndim == 2
+        ctx.fused = x.ndim == 2 and compiled_dtype(x)
         if not ctx.fused:
             return normalization.BatchNorm.forward(ctx, x, weight, bias, eps)
         x = np.ascontiguousarray(x)
@@ -118,6 +119,9 @@ class LayerNorm:
 
     @staticmethod
     def forward(ctx, x, weight, bias, ndim_normalized, eps):
+        ctx.fused = compiled_dtype(x) and x.size > 0
+        if not ctx.fused:
+            return normalization.LayerNorm.forward(ctx, x, weight, bias, ndim_normalized, eps)
         width = int(np.prod(x.shape[x.ndim - ndim_normalized:]))
         rows = _rows(x, width)
         y, x_hat = np.empty_like(rows), np.empty_like(rows)
@@ -131,6 +135,8 @@ class LayerNorm:
 
     @staticmethod
     def backward(ctx, g_y):
+        if not ctx.fused:
+            return normalization.LayerNorm.backward(ctx, g_y)
         x_hat, inv_std, weight = ctx.saved_tensors
         width = x_hat.shape[1]
         needs = ctx.needs_input_grad
@@ -151,6 +157,10 @@ class CrossEntropy:
 
     @staticmethod
     def forward(ctx, scores, target, weight, ignore_index, smoothing, reduction):
+        ctx.fused = compiled_dtype(scores)
+        if not ctx.fused:
+            return loss.CrossEntropy.forward(ctx, scores, target, weight, ignore_index,
+                                             smoothing, reduction)
         scores = np.ascontiguousarray(scores)
         rows, classes = scores.shape
         log_p = np.empty_like(scores)
@@ -169,6 +179,8 @@ class CrossEntropy:
 
     @staticmethod
     def backward(ctx, g_out):
+        if not ctx.fused:
+            return loss.CrossEntropy.backward(ctx, g_out)
         log_p, target, weight = ctx.saved_tensors
         rows = log_p.shape[0]
         if ctx.reduction == "none":
@@ -184,7 +196,10 @@ class CrossEntropy:
 
 def sgd_momentum_step(p, d, buf, lr, momentum, dampening, nesterov):
     """SGD's momentum update of ``p`` and its buffer ``buf`` along the gradient ``d`` in
-    one compiled pass; arrays that are not contiguous go through contiguous copies."""
+    one compiled pass (arrays that are not contiguous go through contiguous copies); False,
+    doing nothing, for dtypes the loop is not built for."""
+    if not compiled_dtype(p):
+        return False
     scalar = p.dtype.type
     work_p, work_buf = np.ascontiguousarray(p), np.ascontiguousarray(buf)
     loops.sgd_momentum_step(work_p.reshape(-1), _flat(d), work_buf.reshape(-1), scalar(lr),
@@ -192,11 +207,16 @@ def sgd_momentum_step(p, d, buf, lr, momentum, dampening, nesterov):
     for target, work in ((p, work_p), (buf, work_buf)):
         if work is not target:
             target[...] = work
+    return True
 
 
 def sum_of_squares(array):
-    """The sum of squares of ``array``'s elements, as a float64 Python float."""
-    return float(loops.sum_of_squares(_flat(array)))
+    """The sum of squares of ``array``'s elements, summed in its dtype as a dot product
+    would be, as a Python float; None for dtypes the loop is not built for."""
+    if not compiled_dtype(array):
+        return None
+    flat = _flat(array)
+    return float(loops.sum_of_squares(flat, flat.dtype.type(0)))
 
 
 ROUTINES = {"sgd_momentum_step": sgd_momentum_step, "sum_of_squares": sum_of_squares}

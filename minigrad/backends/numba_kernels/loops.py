@@ -30,13 +30,13 @@ JIT = {"cache": True, "error_model": "numpy", "fastmath": {"reassoc", "contract"
 @njit(**JIT)
 def relu_forward(x, y):
     for i in range(x.size):
-        y[i] = x[i] if x[i] > 0 else 0
+        y[i] = 0 if x[i] <= 0 else x[i]  # NaN stays NaN, as in PyTorch
 
 
 @njit(**JIT)
 def relu_backward(y, g, out):
     for i in range(y.size):
-        out[i] = g[i] if y[i] > 0 else 0
+        out[i] = 0 if y[i] <= 0 else g[i]  # a NaN output passes its gradient, as in PyTorch
 
 
 @njit(**JIT)
@@ -376,10 +376,10 @@ def sgd_momentum_step(p, d, buf, lr, momentum, keep, nesterov):
 
 
 @njit(**JIT)
-def sum_of_squares(a):
-    """The sum of a's squared elements, accumulated in float64."""
-    total = 0.0
+def sum_of_squares(a, zero):
+    """The sum of a's squared elements, accumulated in ``zero``'s type (the array's: a
+    float32 sum overflows where PyTorch's float32 norm does)."""
+    total = zero
     for i in range(a.size):
-        v = np.float64(a[i])
-        total += v * v
+        total += a[i] * a[i]
     return total

@@ -28,8 +28,9 @@ def _sum_of_squares(tensor):
     """The sum of the squares of one gradient's elements, a Python float: the backend's
     compiled routine where it has one, else a dot product (BLAS's, in the dtype)."""
     routine = tensor._backend.routines.get("sum_of_squares")
-    if routine is not None:
-        return routine(tensor.data)
+    total = None if routine is None else routine(tensor.data)
+    if total is not None:
+        return total
     flat = tensor.data.reshape(-1)
     return float(flat @ flat)
 
@@ -57,8 +58,9 @@ def _total_norm(indexed, norm_type, error_if_nonfinite):
     backend = tensors[0]._backend if tensors else get_backend()
     dtype = tensors[0].data.dtype if tensors else "float32"
     if norm_type == 2:
-        # NOTE: the square root of the summed squares, added up in float64, rather than the
-        # norm of the per-tensor norms: no array per tensor, no stack
+        # NOTE: the square root of the summed squares (each in the gradients' dtype, added
+        # up in float64) rather than the norm of per-tensor norms: no array per tensor, no
+        # stack
         parts = [_sum_of_squares(t) for t in tensors]
         total = backend.xp.asarray(math.sqrt(sum(parts)), dtype=dtype)
     else:
@@ -67,11 +69,12 @@ def _total_norm(indexed, norm_type, error_if_nonfinite):
     if error_if_nonfinite and not backend.all_finite(total):
         culprits = [f"#{i} (shape {tuple(t.shape)})" for (i, t), part in zip(indexed, parts)
                     if not math.isfinite(float(part))]
+        cause = (f"non-finite gradients of parameters {', '.join(culprits)}" if culprits else
+                 f"every gradient's norm is finite, but together they overflow {dtype}")
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
-                           "`parameters` is non-finite, so it cannot be clipped; non-finite "
-                           f"gradients of parameters {', '.join(culprits)}. To disable this "
-                           "error and scale the gradients by the non-finite norm anyway, set "
-                           "`error_if_nonfinite=False`")
+                           f"`parameters` is non-finite, so it cannot be clipped; {cause}. To "
+                           "disable this error and scale the gradients by the non-finite norm "
+                           "anyway, set `error_if_nonfinite=False`")
     return Tensor._make(backend.ensure_array(total), backend)
 
 
