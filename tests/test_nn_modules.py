@@ -727,6 +727,14 @@ def test_dropout_gradient_is_the_scaled_mask(backend):
 
 
 # ----------------------------------------------------------------------------- losses
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_class_losses_of_an_unbatched_input_are_0d(loss, reduction):
+    """As PyTorch: a (C,) input with a 0-d target gives a 0-d loss, for every reduction."""
+    out = loss(mg.tensor([0.1, 0.5, -0.2]), mg.tensor(1), reduction=reduction)
+    assert out.shape == ()
+
+
 @pytest.mark.parametrize("loss", [nn.MSELoss, nn.L1Loss, nn.CrossEntropyLoss, nn.NLLLoss,
                                   nn.BCEWithLogitsLoss])
 def test_loss_reduction_names_are_validated(loss):

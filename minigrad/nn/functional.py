@@ -131,6 +131,7 @@ def _class_loss(function, op, input, target, weight, ignore_index, smoothing, re
     if target.data.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold class indices (an integer tensor), got "
                         f"{target.dtype.name}; probability targets are not supported")
+    loss_shape = target.shape  # of "none"'s losses: () for an unbatched (C,) input
     if input.ndim == 1:
         input, target = input.unsqueeze(0), target.reshape(1)
     elif input.ndim > 2:
@@ -149,7 +150,7 @@ def _class_loss(function, op, input, target, weight, ignore_index, smoothing, re
         raise ShapeError(f"{op}: weight has shape {tuple(weight.shape)}, expected ({classes},)")
     out = function.apply(input, Tensor._make(labels, target._backend), weight, ignore_index,
                          smoothing, reduction)
-    return out.reshape(target.shape) if reduction == "none" else out
+    return out.reshape(loss_shape) if reduction == "none" else out
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
