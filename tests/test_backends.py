@@ -112,6 +112,9 @@ def test_a_backend_that_is_not_usable_names_its_install_hint():
 
 @needs_numba
 def test_numba_sgd_and_clipping_norm_run_its_compiled_routines(monkeypatch):
+    from minigrad.backends.numba_kernels import fused
+
+    monkeypatch.setattr(fused, "ROUTINE_MIN", 0)
     mg.set_default_backend("numba")
     backend = mg.randn(1)._backend
     calls = []
@@ -167,3 +170,13 @@ def test_numba_leaves_float16_and_empty_layer_norm_to_the_generic_code():
     for numpy_param, numba_param in zip(results["numpy"], results["numba"]):
         assert numba_param.dtype == np.float16
         np.testing.assert_array_equal(numba_param, numpy_param)
+
+
+@needs_numba
+def test_numba_leaves_small_arrays_to_numpy_in_its_routines():
+    from minigrad.backends.numba_kernels import fused
+
+    small, large = np.ones(fused.ROUTINE_MIN - 1, np.float32), np.ones(fused.ROUTINE_MIN)
+    assert fused.sum_of_squares(small) is None
+    assert fused.sum_of_squares(large) == fused.ROUTINE_MIN
+    assert fused.sgd_momentum_step(small, small, small.copy(), 0.1, 0.9, 0, False) is False

@@ -194,11 +194,16 @@ class CrossEntropy:
         return g_scores, None, None, None, None, None
 
 
+# NOTE: below this many elements NumPy's few calls cost less than one compiled call's
+# argument handling (a few microseconds), so the routines leave small arrays to them
+ROUTINE_MIN = 1024
+
+
 def sgd_momentum_step(p, d, buf, lr, momentum, dampening, nesterov):
     """SGD's momentum update of ``p`` and its buffer ``buf`` along the gradient ``d`` in
     one compiled pass (arrays that are not contiguous go through contiguous copies); False,
-    doing nothing, for dtypes the loop is not built for."""
-    if not compiled_dtype(p):
+    doing nothing, for small arrays and for dtypes the loop is not built for."""
+    if p.size < ROUTINE_MIN or not compiled_dtype(p):
         return False
     scalar = p.dtype.type
     work_p, work_buf = np.ascontiguousarray(p), np.ascontiguousarray(buf)
@@ -212,8 +217,9 @@ def sgd_momentum_step(p, d, buf, lr, momentum, dampening, nesterov):
 
 def sum_of_squares(array):
     """The sum of squares of ``array``'s elements, summed in its dtype as a dot product
-    would be, as a Python float; None for dtypes the loop is not built for."""
-    if not compiled_dtype(array):
+    would be, as a Python float; None for small arrays and for dtypes the loop is not
+    built for."""
+    if array.size < ROUTINE_MIN or not compiled_dtype(array):
         return None
     flat = _flat(array)
     return float(loops.sum_of_squares(flat, flat.dtype.type(0)))

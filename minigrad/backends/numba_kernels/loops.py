@@ -136,17 +136,6 @@ def dropout_mask(key, threshold, scale, out):
 # pass walks the rows and updates a whole row of per-column accumulators at a time, which
 # vectorizes. Walking one column at a time would stride through memory.
 @njit(**JIT)
-def column_total(a):
-    """Per column, in float64: the sum over rows of a."""
-    total = np.zeros(a.shape[1])
-    for i in range(a.shape[0]):
-        row = a[i]
-        for j in range(a.shape[1]):
-            total[j] += row[j]
-    return total
-
-
-@njit(**JIT)
 def column_totals(a, b):
     """Per column, in float64: (sum over rows of a, sum over rows of a * b)."""
     n, width = a.shape
@@ -160,37 +149,32 @@ def column_totals(a, b):
 
 
 @njit(**JIT)
-def centred_totals(x, centre):
-    """Per column, in float64: (sum of x - centre, sum of (x - centre)^2)."""
+def shifted_moments(x):
+    """Per column, in float64 and one pass: the mean and the biased variance, from the sums
+    of x - x[0] and of its square.
+
+    NOTE: the shift by a sample of the column keeps the sums from cancelling (data offset
+    by 1e4 loses nothing), and float64 holds the sums of float32 data with room to spare;
+    a second, centred pass would cost a read of x for no accuracy gained here."""
     n, width = x.shape
+    shift = x[0].astype(np.float64)
     total_d, total_dd = np.zeros(width), np.zeros(width)
     for i in range(n):
         row = x[i]
         for j in range(width):
-            d = row[j] - centre[j]
+            d = row[j] - shift[j]
             total_d[j] += d
             total_dd[j] += d * d
-    return total_d, total_dd
-
-
-@njit(**JIT)
-def corrected_moments(total, residual, squares, count):
-    """Mean and biased variance from a first-pass ``total`` and the sums of residuals and
-    squared residuals about ``total / count`` (the corrected two-pass algorithm: the
-    residual sum repairs the rounding of the first mean)."""
-    shift = total / count
-    correction = residual / count
-    return shift + correction, np.maximum(squares / count - correction * correction, 0.0)
+    mean_d = total_d / n
+    return shift + mean_d, np.maximum(total_dd / n - mean_d * mean_d, 0.0)
 
 
 @njit(**JIT)
 def batch_norm_forward(x, weight, bias, eps, y, x_hat, inv_std, mean, var):
-    """Three passes: the column sums, the centred sums about their mean, and the
-    normalization."""
+    """Two passes: the statistics, then the normalization (in float64 against the float64
+    mean, which float32 could not hold exactly)."""
     n, channels = x.shape
-    total = column_total(x)
-    residual, squares = centred_totals(x, total / n)
-    mean_64, var_64 = corrected_moments(total, residual, squares, n)
+    mean_64, var_64 = shifted_moments(x)
     inv_std_64 = 1.0 / np.sqrt(var_64 + eps)
     mean[:], var[:], inv_std[:] = mean_64, var_64, inv_std_64
     for i in range(n):
