@@ -4,7 +4,7 @@ backward, compiled when the backend is first used; and its routines, SGD's momen
 Batch and layer norm, softmax and cross entropy run the generic ops, whose NumPy-style code
 CuPy executes on the GPU as it is. None of this has run on a GPU yet (none is lent here)."""
 
-from minigrad.backends.fused_base import FusedElementwise
+from minigrad.backends.fused_base import FusedElementwise, FusedExactGelu
 from minigrad.ops import activation
 
 # CUDA source of each fused activation: (forward body, backward body), on elements
@@ -49,17 +49,10 @@ def _kernel_class(op_name, generic):
                 {"name": op_name, "generic": generic})
 
 
-class _Gelu(_CupyElementwise):
+class _Gelu(FusedExactGelu, _CupyElementwise):
     """Exact GELU fused; the tanh approximation runs the generic code."""
 
     name, generic = "gelu", activation.GELU
-
-    @classmethod
-    def forward(cls, ctx, x, approximate):
-        if approximate == "tanh":
-            ctx.fused = False
-            return activation.GELU.forward(ctx, x, approximate)
-        return super().forward(ctx, x, approximate)
 
     @classmethod
     def forward_loop(cls, x, params, y):

@@ -55,15 +55,29 @@ class FusedElementwise:
         return (g_x.reshape(ctx.shape),) + (None,) * len(ctx.params)
 
 
+class FusedExactGelu(FusedElementwise):
+    """GELU fused in its exact (erf) form; the tanh approximation runs the generic op."""
+
+    @classmethod
+    def forward(cls, ctx, x, approximate):
+        if approximate == "tanh":
+            ctx.fused = False
+            return cls.generic.forward(ctx, x, approximate)
+        return super().forward(ctx, x, approximate)
+
+
 class FusedRows:
     """A softmax-like op along the last axis: ``forward_loop(x_rows, y_rows)`` and
-    ``backward_loop(y_rows, g_rows, g_x_rows)``, row by row."""
+    ``backward_loop(y_rows, g_rows, g_x_rows)``, row by row; rows wider than ``max_width``
+    take the generic op."""
 
     generic = None
+    max_width = None  # None: no limit
 
     @classmethod
     def forward(cls, ctx, x, dim):
-        ctx.fused = dim == x.ndim - 1 and compiled_dtype(x)
+        ctx.fused = dim == x.ndim - 1 and compiled_dtype(x) and (
+            cls.max_width is None or x.shape[-1] <= cls.max_width)
         if not ctx.fused:
             return cls.generic.forward(ctx, x, dim)
         x_rows = rows(ctx.xp, x, x.shape[-1])

@@ -1,7 +1,7 @@
 """The Numba backend: NumPy arrays as storage, with the hot ops (activations, batch and
-layer norm, softmax, cross entropy, the dropout mask) replaced by fused kernels compiled
-by Numba, and SGD's momentum update and the clipping norm by compiled routines. Every other
-op runs the NumPy code unchanged."""
+layer norm, narrow softmax rows and cross entropy, the dropout mask) replaced by fused
+kernels compiled by Numba, and SGD's momentum update and the clipping norm by compiled
+routines. Every other op runs the NumPy code unchanged."""
 
 import importlib.util
 import math

@@ -20,8 +20,6 @@ from numba import njit
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_GELU_CUBIC = 0.044715
 
 JIT = {"cache": True, "error_model": "numpy", "fastmath": {"reassoc", "contract"}}
 
@@ -77,38 +75,17 @@ def sigmoid_backward(y, g, out):
 
 
 @njit(**JIT)
-def tanh_forward(x, y):
+def gelu_forward(x, y):
     for i in range(x.size):
-        y[i] = math.tanh(x[i])
+        y[i] = 0.5 * x[i] * (1 + math.erf(x[i] * _INV_SQRT_2))
 
 
 @njit(**JIT)
-def tanh_backward(y, g, out):
-    for i in range(y.size):
-        out[i] = g[i] * (1 - y[i] * y[i])
-
-
-@njit(**JIT)
-def gelu_forward(x, tanh_form, y):
+def gelu_backward(x, g, out):
     for i in range(x.size):
         v = x[i]
-        if tanh_form:
-            y[i] = 0.5 * v * (1 + math.tanh(_SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v)))
-        else:
-            y[i] = 0.5 * v * (1 + math.erf(v * _INV_SQRT_2))
-
-
-@njit(**JIT)
-def gelu_backward(x, tanh_form, g, out):
-    for i in range(x.size):
-        v = x[i]
-        if tanh_form:
-            t = math.tanh(_SQRT_2_OVER_PI * (v + _GELU_CUBIC * v * v * v))
-            du = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * v * v)
-            out[i] = g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
-        else:
-            cdf = 0.5 * (1 + math.erf(v * _INV_SQRT_2))
-            out[i] = g[i] * (cdf + v * _INV_SQRT_2PI * math.exp(-0.5 * v * v))
+        cdf = 0.5 * (1 + math.erf(v * _INV_SQRT_2))
+        out[i] = g[i] * (cdf + v * _INV_SQRT_2PI * math.exp(-0.5 * v * v))
 
 
 # SplitMix64 (Steele, Lea and Flood, 2014): the i-th output is a mixing function of
@@ -270,11 +247,22 @@ def log_softmax_rows(x, out):
 
 @njit(**JIT)
 def softmax_rows(x, out):
-    """exp of log_softmax_rows: the same shift, so no overflow, and no second copy of it."""
-    log_softmax_rows(x, out)
-    for r in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[r, j] = math.exp(out[r, j])
+    """exp(x - max) over its row sum: one exponential per element (Numba's are scalar
+    library calls, the cost of this loop)."""
+    rows, width = x.shape
+    for r in range(rows):
+        row, row_out = x[r], out[r]
+        top = row[0]
+        for j in range(1, width):
+            top = max(top, row[j])
+        total = 0.0
+        for j in range(width):
+            e = math.exp(row[j] - top)
+            row_out[j] = e
+            total += e
+        scale = 1.0 / total
+        for j in range(width):
+            row_out[j] *= scale
 
 
 @njit(**JIT)
