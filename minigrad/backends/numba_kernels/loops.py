@@ -231,12 +231,19 @@ def layer_norm_backward(g, x_hat, inv_std, weight, g_x, g_weight, g_bias, input_
 
 # ---------------------------------------------------------------- softmax family on rows
 @njit(**JIT)
+def row_max(row):
+    """The largest element of a non-empty 1-D array (the shift that keeps exp finite)."""
+    top = row[0]
+    for j in range(1, row.size):
+        top = max(top, row[j])
+    return top
+
+
+@njit(**JIT)
 def log_softmax_rows(x, out):
     rows, width = x.shape
     for r in range(rows):
-        top = x[r, 0]
-        for j in range(1, width):
-            top = max(top, x[r, j])
+        top = row_max(x[r])
         total = 0.0
         for j in range(width):
             total += math.exp(x[r, j] - top)
@@ -252,9 +259,7 @@ def softmax_rows(x, out):
     rows, width = x.shape
     for r in range(rows):
         row, row_out = x[r], out[r]
-        top = row[0]
-        for j in range(1, width):
-            top = max(top, row[j])
+        top = row_max(row)
         total = 0.0
         for j in range(width):
             e = math.exp(row[j] - top)
