@@ -67,28 +67,29 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A module applying ``function(x, dim)`` (softmax and log-softmax), ``dim`` chosen by
+    PyTorch's legacy rule when not given."""
+
+    function = None
+
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
-        return activation.softmax(x, _implicit_dim(x) if self.dim is None else self.dim)
+        return self.function(x, _implicit_dim(x) if self.dim is None else self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
 
 
-class LogSoftmax(Module):
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
+class Softmax(_AlongDim):
+    function = staticmethod(activation.softmax)
 
-    def forward(self, x):
-        return activation.log_softmax(x, _implicit_dim(x) if self.dim is None else self.dim)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
+class LogSoftmax(_AlongDim):
+    function = staticmethod(activation.log_softmax)
 
 
 def _implicit_dim(x):
