@@ -102,6 +102,12 @@ def test_gradcheck_nondet_tol_catches_a_random_backward():
     assert gradcheck(Noisy.apply, (_x(3),), nondet_tol=1.0, atol=1e-2)
 
 
+def test_gradcheck_refuses_a_negative_nondet_tol():
+    # a negative tolerance used to fail every deterministic op as "not deterministic"
+    with pytest.raises(ValueError, match="nondet_tol must be a tolerance >= 0, got -1"):
+        gradcheck(lambda t: t * 2.0, (_x(3),), nondet_tol=-1)
+
+
 def test_gradcheck_restores_input_values():
     x = _x(2, 3)
     before = x.numpy().copy()

@@ -147,6 +147,15 @@ def test_shape_helpers():
     assert len(x) == 2 and x.ndim == 3 and x.numel() == 24 and x.size(1) == 3
 
 
+def test_flatten_of_an_empty_tensor_keeps_the_other_dims():
+    # -1 cannot be inferred next to a 0 dim: flatten must name the merged size itself
+    assert mg.zeros(0, 3, 4).flatten(1).shape == (0, 12)
+    assert mg.zeros(2, 0, 4).flatten(0, 1).shape == (0, 4)
+    x = mg.zeros(0, 3, 4, requires_grad=True)
+    x.flatten(1).sum().backward()
+    assert x.grad.shape == (0, 3, 4)
+
+
 def test_dim_out_of_range_is_an_index_error():
     with pytest.raises(IndexError, match="dim 2"):
         mg.ones(2, 2).sum(dim=2)

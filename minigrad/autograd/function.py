@@ -76,14 +76,14 @@ class Context:
         self.released = True
 
 
+def _snake_case(name):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
 def freed_graph_message(ctx):
     return (f"Trying to backward through the graph a second time: the arrays {ctx.name} saved "
             "were freed by the first backward. Pass retain_graph=True to the first backward "
             "(or autograd.grad) if you need to backward twice.")
-
-
-def _snake_case(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 class Function:
@@ -99,12 +99,20 @@ class Function:
     of a broadcast result are summed back to each input's shape by the engine.
     """
 
-    op_name = None  # user-facing name used in messages; defaults to the class name in snake_case
+    # NOTE: every built-in op declares its name once (``op_name = "softplus"``); that name
+    # keys the registry and the backends' kernel tables (``kernel_name``), so renaming a
+    # class cannot silently drop a kernel. A user's Function that declares none is named
+    # by its class in snake case, for messages only: it never picks up a backend's kernel
+    # (a user's own ``ReLU`` stays the user's), and a subclass inherits no name.
+    op_name = None
+    kernel_name = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "op_name" not in cls.__dict__:
+        declared = "op_name" in cls.__dict__
+        if not declared:
             cls.op_name = _snake_case(cls.__name__)
+        cls.kernel_name = cls.op_name if declared else None
 
     @staticmethod
     def forward(ctx, *args):
@@ -148,7 +156,7 @@ class Function:
         needs = tuple([t is not None for t in inputs]) if grad_on else (False,) * len(args)
         # NOTE: a backend may carry a fused kernel for this op (same signature, its own
         # forward and backward); the generic code here is the reference it is tested against
-        ctx = Context(cls, backend, needs, backend.kernels.get(cls.op_name, cls))
+        ctx = Context(cls, backend, needs, backend.kernels.get(cls.kernel_name, cls))
         try:
             out = ctx.impl.forward(ctx, *arrays)
         except (ShapeError, DTypeError, BackendError):

@@ -12,6 +12,7 @@ import importlib.util
 import numpy as np
 
 from minigrad.backends.base import Backend
+from minigrad.backends.cupy_kernels import KERNEL_CLASSES, routines
 
 
 class _DeviceGenerator:
@@ -38,8 +39,6 @@ class CupyBackend(Backend):
         import cupy
         import cupyx
         import cupyx.scipy.special
-
-        from minigrad.backends.cupy_kernels import KERNEL_CLASSES, routines  # needs minigrad.ops
 
         self._cupy, self._cupyx = cupy, cupyx
         super().__init__(cupy)

@@ -5,7 +5,6 @@ Batch and layer norm, softmax and cross entropy run the generic ops, whose NumPy
 CuPy executes on the GPU as it is. None of this has run on a GPU yet (none is lent here)."""
 
 from minigrad.backends.fused_base import FusedElementwise, FusedExactGelu
-from minigrad.ops import activation
 
 # CUDA source of each fused activation: (forward body, backward body), on elements
 # x (input), y (output), g (incoming gradient), p (the op's parameter).
@@ -44,15 +43,14 @@ class _CupyElementwise(FusedElementwise):
         cls.backward_kernel(x, y, g, float(params[0]) if params else 0.0, out)
 
 
-def _kernel_class(op_name, generic):
-    return type(f"Cupy{generic.__name__}", (_CupyElementwise,),
-                {"name": op_name, "generic": generic})
+def _kernel_class(op_name):
+    return type(f"Cupy_{op_name}", (_CupyElementwise,), {"name": op_name})
 
 
 class _Gelu(FusedExactGelu, _CupyElementwise):
     """Exact GELU fused; the tanh approximation runs the generic code."""
 
-    name, generic = "gelu", activation.GELU
+    name = "gelu"
 
     @classmethod
     def forward_loop(cls, x, params, y):
@@ -64,11 +62,11 @@ class _Gelu(FusedExactGelu, _CupyElementwise):
 
 
 KERNEL_CLASSES = {
-    "relu": _kernel_class("relu", activation.ReLU),
-    "leaky_relu": _kernel_class("leaky_relu", activation.LeakyReLU),
-    "elu": _kernel_class("elu", activation.ELU),
-    "sigmoid": _kernel_class("sigmoid", activation.Sigmoid),
-    "tanh": _kernel_class("tanh", activation.Tanh),
+    "relu": _kernel_class("relu"),
+    "leaky_relu": _kernel_class("leaky_relu"),
+    "elu": _kernel_class("elu"),
+    "sigmoid": _kernel_class("sigmoid"),
+    "tanh": _kernel_class("tanh"),
     "gelu": _Gelu,
 }
 

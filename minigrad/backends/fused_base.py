@@ -2,11 +2,13 @@
 
 A backend fills in the compiled loops (``forward_loop``/``backward_loop``); these classes
 do the bookkeeping around them with the backend's own array namespace ``ctx.xp``: when to
-fuse, flattening, what to save, what backward returns. They stand in for a generic
-Function with the same name and signature, and fall back to it for the layouts they do not
-cover and for dtypes other than float32 and float64. Small arrays are fused too: a
-compiled Numba call costs about 1 µs, less than the several NumPy calls of the generic op
-it replaces, and on a GPU one kernel launch beats several.
+fuse, flattening, what to save, what backward returns. They stand in for the generic
+Function with the same op name and signature, and fall back to it (``ctx.fn``, the Function
+being applied: the backend layer never imports an op) for the layouts they do not cover,
+for dtypes other than float32 and float64, and for sizes where measurement showed the
+generic code faster. Small arrays are fused too: a compiled Numba call costs about 1 µs,
+less than the several NumPy calls of the generic op it replaces, and on a GPU one kernel
+launch beats several.
 """
 
 def compiled_dtype(array):
@@ -28,16 +30,24 @@ class FusedElementwise:
     """An elementwise op (an activation) as one compiled pass forward and one backward.
 
     ``forward_loop(x, params, y)`` and ``backward_loop(x, y, params, g_y, g_x)`` work on
-    flat arrays and write their last argument.
+    flat arrays and write their last argument. Arrays of more than ``max_size`` elements
+    take the generic op: where a compiled scalar loop calls a transcendental function the
+    vectorized library code overtakes it on large arrays (each kernel sets the threshold it
+    measured; None: fused at every size).
     """
 
-    generic = None  # the Function this stands in for
+    max_size = None
+
+    @classmethod
+    def takes(cls, x):
+        """Whether the compiled loops handle ``x`` (dtype and size)."""
+        return compiled_dtype(x) and (cls.max_size is None or x.size <= cls.max_size)
 
     @classmethod
     def forward(cls, ctx, x, *params):
-        ctx.fused = compiled_dtype(x)
+        ctx.fused = cls.takes(x)
         if not ctx.fused:
-            return cls.generic.forward(ctx, x, *params)
+            return ctx.fn.forward(ctx, x, *params)
         x_flat = flat(ctx.xp, x)
         y = ctx.xp.empty_like(x_flat)
         cls.forward_loop(x_flat, params, y)
@@ -48,7 +58,7 @@ class FusedElementwise:
     @classmethod
     def backward(cls, ctx, g_y):
         if not ctx.fused:
-            return cls.generic.backward(ctx, g_y)
+            return ctx.fn.backward(ctx, g_y)
         x, y = ctx.saved_tensors
         g_x = ctx.xp.empty_like(x)
         cls.backward_loop(x, y, ctx.params, flat(ctx.xp, g_y), g_x)
@@ -62,7 +72,7 @@ class FusedExactGelu(FusedElementwise):
     def forward(cls, ctx, x, approximate):
         if approximate == "tanh":
             ctx.fused = False
-            return cls.generic.forward(ctx, x, approximate)
+            return ctx.fn.forward(ctx, x, approximate)
         return super().forward(ctx, x, approximate)
 
 
@@ -71,7 +81,6 @@ class FusedRows:
     ``backward_loop(y_rows, g_rows, g_x_rows)``, row by row; rows wider than ``max_width``
     take the generic op."""
 
-    generic = None
     max_width = None  # None: no limit
 
     @classmethod
@@ -79,7 +88,7 @@ class FusedRows:
         ctx.fused = dim == x.ndim - 1 and compiled_dtype(x) and (
             cls.max_width is None or x.shape[-1] <= cls.max_width)
         if not ctx.fused:
-            return cls.generic.forward(ctx, x, dim)
+            return ctx.fn.forward(ctx, x, dim)
         x_rows = rows(ctx.xp, x, x.shape[-1])
         y = ctx.xp.empty_like(x_rows)
         cls.forward_loop(x_rows, y)
@@ -90,7 +99,7 @@ class FusedRows:
     @classmethod
     def backward(cls, ctx, g_y):
         if not ctx.fused:
-            return cls.generic.backward(ctx, g_y)
+            return ctx.fn.backward(ctx, g_y)
         (y,) = ctx.saved_tensors
         g_x = ctx.xp.empty_like(y)
         cls.backward_loop(y, rows(ctx.xp, g_y, y.shape[1]), g_x)

@@ -1,29 +1,8 @@
-"""Hook handles and the identity ops that let a Module see the gradients of its output and
-input (``register_full_backward_hook``)."""
-
-import itertools
+"""The identity ops that let a Module see the gradients of its output and input
+(``register_full_backward_hook``); the handles are ``minigrad.utils.hooks``'."""
 
 from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor
-
-_ids = itertools.count()
-
-
-class RemovableHandle:
-    """Returned by ``register_*_hook``; ``handle.remove()`` unregisters the hook."""
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = next(_ids)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.remove()
 
 
 class BackwardHookState:
@@ -57,6 +36,8 @@ class OutputGradTap(_GradTap):
     """On the module's output: records the output's gradient, and fires the hooks at once
     when no input of the module requires grad."""
 
+    op_name = "output_grad_tap"
+
     @staticmethod
     def backward(ctx, g):
         state = ctx.state
@@ -68,6 +49,8 @@ class OutputGradTap(_GradTap):
 
 class InputGradTap(_GradTap):
     """On the module's input: fires the hooks with the input's gradient."""
+
+    op_name = "input_grad_tap"
 
     @staticmethod
     def backward(ctx, g):

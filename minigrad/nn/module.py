@@ -6,9 +6,11 @@ from collections import OrderedDict, namedtuple
 from minigrad import dtypes
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.backends import get_backend
-from minigrad.nn.hooks import BackwardHookState, InputGradTap, OutputGradTap, RemovableHandle
-from minigrad.nn.parameter import Parameter, zero_grads
+from minigrad.nn.hooks import BackwardHookState, InputGradTap, OutputGradTap
+from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
+from minigrad.utils.grads import zero_grads
+from minigrad.utils.hooks import RemovableHandle
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 

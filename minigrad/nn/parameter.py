@@ -19,14 +19,3 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
-
-def zero_grads(parameters, set_to_none=True):
-    """Clear the gradients of ``parameters``: to None, or to zeros in place (keeping the
-    ``.grad`` tensors, for code that holds on to them)."""
-    for p in parameters:
-        if p.grad is None:
-            continue
-        if set_to_none:
-            p.grad = None
-        else:
-            p.grad.data[...] = 0

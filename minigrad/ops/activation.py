@@ -3,6 +3,7 @@
 import math
 
 from minigrad.autograd.function import Function
+from minigrad.ops import _dims
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -86,6 +87,8 @@ class ELU(Function):
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  dy/dx = y * (1 - y)."""
 
+    op_name = "sigmoid"
+
     @staticmethod
     def forward(ctx, x):
         y = logistic(ctx.xp, x)
@@ -100,6 +103,8 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """y = tanh(x);  dy/dx = 1 - y^2."""
+
+    op_name = "tanh"
 
     @staticmethod
     def forward(ctx, x):
@@ -148,6 +153,8 @@ class GELU(Function):
 class Softmax(Function):
     """y = exp(x) / sum(exp(x)) along dim;  g_x = y * (g_y - sum(g_y * y))."""
 
+    op_name = "softmax"
+
     @staticmethod
     def forward(ctx, x, dim):
         xp = ctx.xp
@@ -166,6 +173,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along dim;  g_x = g_y - exp(y) * sum(g_y)."""
 
+    op_name = "log_softmax"
+
     @staticmethod
     def forward(ctx, x, dim):
         xp = ctx.xp
@@ -179,14 +188,6 @@ class LogSoftmax(Function):
     def backward(ctx, g_y):
         (y,) = ctx.saved_tensors
         return g_y - ctx.xp.exp(y) * g_y.sum(axis=ctx.dim, keepdims=True), None
-
-
-def _dim(x, dim, op):
-    ndim = max(x.ndim, 1)
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of shape "
-                         f"{tuple(x.shape)} (expected in [{-ndim}, {ndim - 1}])")
-    return dim % ndim if x.ndim else None
 
 
 def relu(x):
@@ -217,8 +218,8 @@ def gelu(x, approximate="none"):
 
 
 def softmax(x, dim):
-    return Softmax.apply(x, _dim(x, dim, "softmax"))
+    return Softmax.apply(x, _dims.axis(dim, x.ndim, "softmax"))
 
 
 def log_softmax(x, dim):
-    return LogSoftmax.apply(x, _dim(x, dim, "log_softmax"))
+    return LogSoftmax.apply(x, _dims.axis(dim, x.ndim, "log_softmax"))

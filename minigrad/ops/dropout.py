@@ -11,6 +11,8 @@ class Dropout(Function):
     checks can fix it.
     """
 
+    op_name = "dropout"
+
     @staticmethod
     def forward(ctx, x, mask):
         ctx.save_for_backward(mask)

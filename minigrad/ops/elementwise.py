@@ -13,6 +13,8 @@ from minigrad.tensor import Tensor
 class Add(Function):
     """out = a + b;  d/da = 1, d/db = 1."""
 
+    op_name = "add"
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -25,6 +27,8 @@ class Add(Function):
 class Sub(Function):
     """out = a - b;  d/da = 1, d/db = -1."""
 
+    op_name = "sub"
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -36,6 +40,8 @@ class Sub(Function):
 
 class Mul(Function):
     """out = a * b;  d/da = b, d/db = a."""
+
+    op_name = "mul"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -52,6 +58,8 @@ class Mul(Function):
 
 class Div(Function):
     """out = a / b;  d/da = 1 / b, d/db = -a / b^2 = -out / b."""
+
+    op_name = "div"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -70,6 +78,8 @@ class Div(Function):
 class Neg(Function):
     """out = -x;  d/dx = -1."""
 
+    op_name = "neg"
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -81,6 +91,8 @@ class Neg(Function):
 
 class Pow(Function):
     """out = x ** p;  d/dx = p * x^(p-1), d/dp = out * log(x) (0 where x == 0 and p >= 0)."""
+
+    op_name = "pow"
 
     @staticmethod
     def forward(ctx, x, p):
@@ -107,6 +119,8 @@ class Pow(Function):
 class Exp(Function):
     """out = exp(x);  d/dx = out."""
 
+    op_name = "exp"
+
     @staticmethod
     def forward(ctx, x):
         out = ctx.xp.exp(x)
@@ -122,6 +136,8 @@ class Exp(Function):
 class Log(Function):
     """out = log(x);  d/dx = 1 / x."""
 
+    op_name = "log"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -135,6 +151,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """out = sqrt(x);  d/dx = 1 / (2 out)."""
+
+    op_name = "sqrt"
 
     @staticmethod
     def forward(ctx, x):
@@ -151,6 +169,8 @@ class Sqrt(Function):
 class Abs(Function):
     """out = |x|;  d/dx = sign(x) (0 at 0, as PyTorch)."""
 
+    op_name = "abs"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -164,6 +184,8 @@ class Abs(Function):
 
 class Clamp(Function):
     """out = min(max(x, lo), hi);  d/dx = 1 where lo <= x <= hi, else 0 (as PyTorch)."""
+
+    op_name = "clamp"
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -191,6 +213,8 @@ def _to_winner(xp, g_out, wins, ties):
 class Maximum(Function):
     """out = max(a, b) elementwise; the larger input gets the gradient, ties split it evenly."""
 
+    op_name = "maximum"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -206,6 +230,8 @@ class Maximum(Function):
 class Minimum(Function):
     """out = min(a, b) elementwise; the smaller input gets the gradient, ties split it evenly."""
 
+    op_name = "minimum"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -220,6 +246,8 @@ class Minimum(Function):
 
 class Where(Function):
     """out = a where cond else b;  d/da = cond, d/db = not cond."""
+
+    op_name = "where"
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -237,6 +265,8 @@ class Where(Function):
 
 class Cast(Function):
     """out = x converted to another dtype;  the gradient converts back."""
+
+    op_name = "cast"
 
     @staticmethod
     def forward(ctx, x, dtype):

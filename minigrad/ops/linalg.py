@@ -58,6 +58,8 @@ class Linear(Function):
     axis. One fused op instead of a transpose, a matmul and an add: one graph node per layer.
     """
 
+    op_name = "linear"
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)

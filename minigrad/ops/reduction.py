@@ -4,27 +4,10 @@ import builtins
 from collections import namedtuple
 
 from minigrad.autograd.function import Function
+from minigrad.ops import _dims
 from minigrad.tensor import Tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
-
-
-def normalize_dims(dim, ndim, op):
-    """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    bound = builtins.max(ndim, 1)
-    for d in dims:
-        if not -bound <= d < bound:
-            raise IndexError(f"{op}: dim {d} is out of range for a {ndim}-d tensor "
-                             f"(expected in [{-bound}, {bound - 1}])")
-    if ndim == 0:  # a 0-d tensor accepts dim 0 or -1 and has no axis to reduce
-        return ()
-    axes = sorted({d % bound for d in dims})
-    if len(axes) != len(dims):
-        raise ValueError(f"{op}: dim {dim} repeats an axis")
-    return tuple(axes)
 
 
 def _count(shape, axes):
@@ -47,6 +30,8 @@ def _expand_back(xp, g_out, axes, keepdim, shape):
 class Sum(Function):
     """out = sum of x over axes;  d/dx = 1 (the gradient is broadcast back)."""
 
+    op_name = "sum"
+
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -59,6 +44,8 @@ class Sum(Function):
 
 class Mean(Function):
     """out = mean of x over axes;  d/dx = 1 / n for the n elements averaged."""
+
+    op_name = "mean"
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -74,6 +61,8 @@ class Mean(Function):
 
 class Var(Function):
     """out = sum((x - mean)^2) / (n - correction);  d/dx = 2 (x - mean) / (n - correction)."""
+
+    op_name = "var"
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
@@ -133,11 +122,15 @@ class _Extreme(Function):
 class Max(_Extreme):
     """out = max of x (overall, or along dim with its indices)."""
 
+    op_name = "max"
+
     pick = "max"
 
 
 class Min(_Extreme):
     """out = min of x (overall, or along dim with its indices)."""
+
+    op_name = "min"
 
     pick = "min"
 
@@ -165,13 +158,13 @@ def _require_float(x, op):
 
 def sum(x, dim=None, keepdim=False):
     """Sum over ``dim`` (an int, a tuple, or None for all)."""
-    return Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
+    return Sum.apply(x, _dims.axes(dim, x.ndim, "sum"), keepdim)
 
 
 def mean(x, dim=None, keepdim=False):
     """Mean over ``dim`` (an int, a tuple, or None for all); floating tensors only."""
     _require_float(x, "mean")
-    return Mean.apply(x, normalize_dims(dim, x.ndim, "mean"), keepdim)
+    return Mean.apply(x, _dims.axes(dim, x.ndim, "mean"), keepdim)
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -181,7 +174,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
         raise ValueError("var: pass either unbiased or correction, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    return Var.apply(x, normalize_dims(dim, x.ndim, "var"), keepdim, correction)
+    return Var.apply(x, _dims.axes(dim, x.ndim, "var"), keepdim, correction)
 
 
 def _extreme(cls, x, dim, keepdim):
@@ -190,7 +183,7 @@ def _extreme(cls, x, dim, keepdim):
             raise RuntimeError(f"{cls.pick}: the tensor has no elements (shape "
                                f"{tuple(x.shape)})")
         return cls.apply(x, None, False)
-    (axis,) = normalize_dims(dim, x.ndim, cls.pick) or (None,)
+    (axis,) = _dims.axes(dim, x.ndim, cls.pick) or (None,)
     if axis is None:  # a 0-d tensor: its own max, at index 0
         return ValuesIndices(x, Tensor._make(x._backend.xp.zeros((), dtype="int64"), x._backend))
     return ValuesIndices(*cls.apply(x, axis, keepdim))

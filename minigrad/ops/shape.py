@@ -1,12 +1,17 @@
 """Shape ops: reshape (and squeeze/unsqueeze/flatten, which are reshapes), transpose,
 permute, cat and stack. Their backward moves the gradient back, changing no value."""
 
+import math
+
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
+from minigrad.ops import _dims
 
 
 class Reshape(Function):
     """out = x with a new shape;  the gradient takes x's shape back."""
+
+    op_name = "reshape"
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -21,6 +26,8 @@ class Reshape(Function):
 class Transpose(Function):
     """out = x with axes dim0 and dim1 swapped;  the gradient swaps them back."""
 
+    op_name = "transpose"
+
     @staticmethod
     def forward(ctx, x, dim0, dim1):
         ctx.dims = (dim0, dim1)
@@ -34,6 +41,8 @@ class Transpose(Function):
 class Permute(Function):
     """out = x with axes reordered;  the gradient applies the inverse order."""
 
+    op_name = "permute"
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
@@ -46,6 +55,8 @@ class Permute(Function):
 
 class Cat(Function):
     """out = the inputs joined along dim;  each input gets its slice of the gradient."""
+
+    op_name = "cat"
 
     @staticmethod
     def forward(ctx, dim, *xs):
@@ -65,6 +76,8 @@ class Cat(Function):
 class Stack(Function):
     """out = the inputs stacked along a new dim;  each input gets its slice of the gradient."""
 
+    op_name = "stack"
+
     @staticmethod
     def forward(ctx, dim, *xs):
         ctx.dim = dim
@@ -81,6 +94,8 @@ class Unbind(Function):
     slices' gradients back, zeros for slices nothing used. One node for a whole sequence,
     where a getitem per step would allocate a full-size gradient per step."""
 
+    op_name = "unbind"
+
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
@@ -92,12 +107,6 @@ class Unbind(Function):
         return ctx.xp.stack(g_slices, axis=ctx.dim), None
 
 
-def _axis(dim, ndim, op):
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{op}: dim {dim} is out of range (expected in [{-ndim}, {ndim - 1}])")
-    return dim % ndim
-
-
 def reshape(x, shape):
     """x with a new shape (one entry may be -1)."""
     return Reshape.apply(x, tuple(shape))
@@ -105,11 +114,12 @@ def reshape(x, shape):
 
 def transpose(x, dim0, dim1):
     ndim = max(x.ndim, 1)
-    return Transpose.apply(x, _axis(dim0, ndim, "transpose"), _axis(dim1, ndim, "transpose"))
+    return Transpose.apply(x, _dims.axis(dim0, ndim, "transpose"),
+                           _dims.axis(dim1, ndim, "transpose"))
 
 
 def permute(x, dims):
-    dims = tuple(_axis(d, x.ndim, "permute") for d in dims)
+    dims = tuple(_dims.axis(d, x.ndim, "permute") for d in dims)
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the "
                          f"{x.ndim} dims of a tensor of shape {tuple(x.shape)}")
@@ -121,7 +131,7 @@ def squeeze(x, dim=None):
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        axis = _axis(dim, max(x.ndim, 1), "squeeze") if x.ndim else None
+        axis = _dims.axis(dim, x.ndim, "squeeze")
         if axis is None or x.shape[axis] != 1:
             return reshape(x, x.shape)
         shape = x.shape[:axis] + x.shape[axis + 1:]
@@ -130,7 +140,7 @@ def squeeze(x, dim=None):
 
 def unsqueeze(x, dim):
     """Insert a size-1 dim at ``dim``."""
-    axis = _axis(dim, x.ndim + 1, "unsqueeze")
+    axis = _dims.axis(dim, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
@@ -138,10 +148,13 @@ def flatten(x, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one."""
     if x.ndim == 0:
         return reshape(x, (1,))
-    start, end = _axis(start_dim, x.ndim, "flatten"), _axis(end_dim, x.ndim, "flatten")
+    start = _dims.axis(start_dim, x.ndim, "flatten")
+    end = _dims.axis(end_dim, x.ndim, "flatten")
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
+    # NOTE: the merged size written out, not -1: -1 cannot be inferred when another dim is 0
+    merged = math.prod(x.shape[start:end + 1])
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
 def _joinable(tensors, op, dim, same_shape):
@@ -163,17 +176,17 @@ def _joinable(tensors, op, dim, same_shape):
 def cat(tensors, dim=0):
     """Join tensors along an existing dim."""
     tensors = tuple(tensors)
-    axis = _axis(dim, max(tensors[0].ndim, 1) if tensors else 1, "cat")
+    axis = _dims.axis(dim, max(tensors[0].ndim, 1) if tensors else 1, "cat")
     return Cat.apply(axis, *_joinable(tensors, "cat", axis, same_shape=False))
 
 
 def unbind(x, dim=0):
     """The slices of x along ``dim`` as a tuple of tensors (one graph node)."""
-    return Unbind.apply(x, _axis(dim, max(x.ndim, 1), "unbind"))
+    return Unbind.apply(x, _dims.axis(dim, max(x.ndim, 1), "unbind"))
 
 
 def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim."""
     tensors = tuple(tensors)
-    axis = _axis(dim, (tensors[0].ndim if tensors else 0) + 1, "stack")
+    axis = _dims.axis(dim, (tensors[0].ndim if tensors else 0) + 1, "stack")
     return Stack.apply(axis, *_joinable(tensors, "stack", axis, same_shape=True))

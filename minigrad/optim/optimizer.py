@@ -7,8 +7,9 @@ are stepped first) and bumps each parameter's version, since the update is in pl
 """
 
 from minigrad.autograd.grad_mode import enable_grad
-from minigrad.nn.parameter import zero_grads
 from minigrad.tensor import Tensor
+from minigrad.utils.grads import zero_grads
+from minigrad.utils.hooks import RemovableHandle
 
 
 class Optimizer:
@@ -82,8 +83,6 @@ class Optimizer:
 
     @staticmethod
     def _add_hook(hooks, hook):
-        from minigrad.nn.hooks import RemovableHandle
-
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle

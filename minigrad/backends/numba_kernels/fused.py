@@ -13,7 +13,6 @@ from minigrad.backends.fused_base import (
     compiled_dtype,
 )
 from minigrad.backends.numba_kernels import loops
-from minigrad.ops import activation, loss, normalization
 
 
 def _flat(array):
@@ -25,27 +24,23 @@ def _rows(array, width):
 
 
 class ReLU(FusedElementwise):
-    generic = activation.ReLU
     forward_loop = staticmethod(lambda x, params, y: loops.relu_forward(x, y))
     backward_loop = staticmethod(lambda x, y, params, g, out: loops.relu_backward(y, g, out))
 
 
 class LeakyReLU(FusedElementwise):
-    generic = activation.LeakyReLU
     forward_loop = staticmethod(lambda x, params, y: loops.leaky_relu_forward(x, params[0], y))
     backward_loop = staticmethod(
         lambda x, y, params, g, out: loops.leaky_relu_backward(x, params[0], g, out))
 
 
 class ELU(FusedElementwise):
-    generic = activation.ELU
     forward_loop = staticmethod(lambda x, params, y: loops.elu_forward(x, params[0], y))
     backward_loop = staticmethod(
         lambda x, y, params, g, out: loops.elu_backward(x, y, params[0], g, out))
 
 
 class Sigmoid(FusedElementwise):
-    generic = activation.Sigmoid
     forward_loop = staticmethod(lambda x, params, y: loops.sigmoid_forward(x, y))
     backward_loop = staticmethod(lambda x, y, params, g, out: loops.sigmoid_backward(y, g, out))
 
@@ -55,7 +50,6 @@ class GELU(FusedExactGelu):
     2.4x slower than NumPy's vectorized one, and the tanh activation 6x: both run the
     generic code here."""
 
-    generic = activation.GELU
     forward_loop = staticmethod(lambda x, params, y: loops.gelu_forward(x, y))
     backward_loop = staticmethod(lambda x, y, params, g, out: loops.gelu_backward(x, g, out))
 
@@ -66,14 +60,12 @@ ROW_MAX_WIDTH = 32
 
 
 class Softmax(FusedRows):
-    generic = activation.Softmax
     max_width = ROW_MAX_WIDTH
     forward_loop = staticmethod(loops.softmax_rows)
     backward_loop = staticmethod(loops.softmax_backward_rows)
 
 
 class LogSoftmax(FusedRows):
-    generic = activation.LogSoftmax
     max_width = ROW_MAX_WIDTH
     forward_loop = staticmethod(loops.log_softmax_rows)
     backward_loop = staticmethod(loops.log_softmax_backward_rows)
@@ -87,13 +79,11 @@ class BatchNorm:
     """Batch norm of (N, C) input: three compiled passes forward, two backward; other
     layouts (N, C, L) take the generic code."""
 
-    generic = normalization.BatchNorm
-
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
         ctx.fused = x.ndim == 2 and compiled_dtype(x)
         if not ctx.fused:
-            return normalization.BatchNorm.forward(ctx, x, weight, bias, eps)
+            return ctx.fn.forward(ctx, x, weight, bias, eps)
         x = np.ascontiguousarray(x)
         channels = x.shape[1]
         y, x_hat = np.empty_like(x), np.empty_like(x)
@@ -108,7 +98,7 @@ class BatchNorm:
     @staticmethod
     def backward(ctx, g_y, g_mean, g_var):
         if not ctx.fused:
-            return normalization.BatchNorm.backward(ctx, g_y, g_mean, g_var)
+            return ctx.fn.backward(ctx, g_y, g_mean, g_var)
         x_hat, inv_std, weight = ctx.saved_tensors
         channels = x_hat.shape[1]
         g_x = np.empty_like(x_hat)
@@ -129,7 +119,7 @@ class LayerNorm:
     def forward(ctx, x, weight, bias, ndim_normalized, eps):
         ctx.fused = compiled_dtype(x) and x.size > 0
         if not ctx.fused:
-            return normalization.LayerNorm.forward(ctx, x, weight, bias, ndim_normalized, eps)
+            return ctx.fn.forward(ctx, x, weight, bias, ndim_normalized, eps)
         width = int(np.prod(x.shape[x.ndim - ndim_normalized:]))
         rows = _rows(x, width)
         y, x_hat = np.empty_like(rows), np.empty_like(rows)
@@ -144,7 +134,7 @@ class LayerNorm:
     @staticmethod
     def backward(ctx, g_y):
         if not ctx.fused:
-            return normalization.LayerNorm.backward(ctx, g_y)
+            return ctx.fn.backward(ctx, g_y)
         x_hat, inv_std, weight = ctx.saved_tensors
         width = x_hat.shape[1]
         needs = ctx.needs_input_grad
@@ -168,7 +158,7 @@ class CrossEntropy:
     def forward(ctx, scores, target, weight, ignore_index, smoothing, reduction):
         ctx.fused = compiled_dtype(scores) and scores.shape[1] <= ROW_MAX_WIDTH
         if not ctx.fused:
-            return loss.CrossEntropy.forward(ctx, scores, target, weight, ignore_index,
+            return ctx.fn.forward(ctx, scores, target, weight, ignore_index,
                                              smoothing, reduction)
         scores = np.ascontiguousarray(scores)
         rows, classes = scores.shape
@@ -189,7 +179,7 @@ class CrossEntropy:
     @staticmethod
     def backward(ctx, g_out):
         if not ctx.fused:
-            return loss.CrossEntropy.backward(ctx, g_out)
+            return ctx.fn.backward(ctx, g_out)
         log_p, target, weight = ctx.saved_tensors
         rows = log_p.shape[0]
         if ctx.reduction == "none":
