@@ -15,7 +15,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 def _gradcheck(args):
-    from minigrad.testing.sweep import gradcheck_sweep
+    from minigrad.testing.gradcheck_sweep import gradcheck_sweep
 
     started = time.perf_counter()
     rows = gradcheck_sweep(args.op or None, [args.backend] if args.backend else None)

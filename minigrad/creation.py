@@ -3,7 +3,8 @@
 
 from minigrad import dtypes
 from minigrad.backends import get_backend, get_default_backend
-from minigrad.tensor import Tensor, _shape_args
+from minigrad.tensor import Tensor
+from minigrad.tensor_methods import shape_args
 
 
 def tensor(data, dtype=None, requires_grad=False, backend=None):
@@ -49,17 +50,17 @@ def full(*shape, fill_value=None, dtype=None, requires_grad=False, backend=None)
     elif dtype is None and isinstance(fill_value, int):
         dtype = dtypes.int64
     b = get_backend(backend)
-    array = b.xp.full(_shape_args(shape), fill_value, dtype=_dtype_name(dtype))
+    array = b.xp.full(shape_args(shape), fill_value, dtype=_dtype_name(dtype))
     return _new(array, b, requires_grad)
 
 
 def zeros(*shape, dtype=None, requires_grad=False, backend=None):
-    return full(*_shape_args(shape), 0.0, dtype=dtype, requires_grad=requires_grad,
+    return full(*shape_args(shape), 0.0, dtype=dtype, requires_grad=requires_grad,
                 backend=backend)
 
 
 def ones(*shape, dtype=None, requires_grad=False, backend=None):
-    return full(*_shape_args(shape), 1.0, dtype=dtype, requires_grad=requires_grad,
+    return full(*shape_args(shape), 1.0, dtype=dtype, requires_grad=requires_grad,
                 backend=backend)
 
 
@@ -87,12 +88,12 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, backend=Non
 def randn(*shape, dtype=None, requires_grad=False, backend=None):
     """Standard normal samples from the backend's generator (``mg.manual_seed`` seeds it)."""
     b = get_backend(backend)
-    array = b.rng.standard_normal(_shape_args(shape), dtype=_dtype_name(dtype))
+    array = b.rng.standard_normal(shape_args(shape), dtype=_dtype_name(dtype))
     return _new(array, b, requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False, backend=None):
     """Uniform samples in [0, 1) from the backend's generator."""
     b = get_backend(backend)
-    array = b.rng.random(_shape_args(shape), dtype=_dtype_name(dtype))
+    array = b.rng.random(shape_args(shape), dtype=_dtype_name(dtype))
     return _new(array, b, requires_grad)

@@ -2,19 +2,13 @@
 
 A tensor is thin on purpose: ``data`` is the backend array, ``grad`` another Tensor (or
 ``None``), and ``grad_fn`` the Context of the op that made it (``None`` for leaves). Every
-operator and method below forwards to a function in ``minigrad.ops``, where the math lives.
+operator below forwards to a function in ``minigrad.ops``, where the math lives; the
+methods named like functions (``x.exp()``, ``x.add_(y)``) are in ``tensor_methods``.
 """
 
 from minigrad import dtypes
 from minigrad.backends import get_backend
-from minigrad.errors import DTypeError
-
-
-def _shape_args(shape):
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+from minigrad.tensor_methods import TensorMethods
 
 
 def to_array(data, dtype=None, backend=None, copy=True):
@@ -37,7 +31,7 @@ def to_array(data, dtype=None, backend=None, copy=True):
     return array
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that can record the ops applied to it for backward."""
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "_out_index", "_backend",
@@ -209,65 +203,6 @@ class Tensor:
         """Accumulate the gradient of this tensor into ``.grad`` of every leaf it depends on."""
         engine.backward(self, gradient, retain_graph=retain_graph)
 
-    # ----------------------------------------------------------------- in-place
-    def _write(self, opname):
-        """Check that an in-place op may change this tensor, and bump its version."""
-        if self.requires_grad and state.grad_enabled:
-            what = "a leaf tensor" if self._ctx is None else "a tensor in the autograd graph"
-            raise RuntimeError(f"{opname}: {what} that requires grad cannot be changed in "
-                               "place while grad mode is on; wrap it in `with mg.no_grad():`")
-        self._version += 1
-        return self.data
-
-    def _operand(self, other, opname):
-        if not isinstance(other, Tensor):
-            return other
-        if (other.data.dtype.kind == "f" and self.data.dtype.kind == "f"
-                and other.data.dtype != self.data.dtype):
-            raise DTypeError(f"{opname}: cannot write {other.dtype.name} values into a "
-                             f"{self.dtype.name} tensor; convert with .to()")
-        return other.data
-
-    def add_(self, other, alpha=1):
-        data, other = self._write("add_"), self._operand(other, "add_")
-        self._backend.xp.add(data, other * alpha if alpha != 1 else other, out=data,
-                             casting="unsafe")
-        return self
-
-    def sub_(self, other, alpha=1):
-        return self.add_(other, alpha=-alpha)
-
-    def mul_(self, other):
-        data, other = self._write("mul_"), self._operand(other, "mul_")
-        self._backend.xp.multiply(data, other, out=data, casting="unsafe")
-        return self
-
-    def div_(self, other):
-        data, other = self._write("div_"), self._operand(other, "div_")
-        self._backend.xp.divide(data, other, out=data, casting="unsafe")
-        return self
-
-    def clamp_(self, min=None, max=None):
-        data = self._write("clamp_")
-        self._backend.xp.clip(data, min, max, out=data)
-        return self
-
-    def copy_(self, src):
-        data, src = self._write("copy_"), self._operand(src, "copy_")
-        data[...] = src
-        return self
-
-    def fill_(self, value):
-        self._write("fill_")[...] = value
-        return self
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def __setitem__(self, index, value):
-        data, value = self._write("__setitem__"), self._operand(value, "__setitem__")
-        data[ops.indexing.backend_index(self._backend, index)] = value
-
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
         return ops.add(self, other)
@@ -338,93 +273,6 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    # ----------------------------------------------------------------- methods
-    def exp(self):
-        return ops.exp(self)
-
-    def log(self):
-        return ops.log(self)
-
-    def sqrt(self):
-        return ops.sqrt(self)
-
-    def abs(self):
-        return ops.abs(self)
-
-    def clamp(self, min=None, max=None):
-        return ops.clamp(self, min, max)
-
-    clip = clamp
-
-    def relu(self):
-        return ops.relu(self)
-
-    def sigmoid(self):
-        return ops.sigmoid(self)
-
-    def tanh(self):
-        return ops.tanh(self)
-
-    def softmax(self, dim):
-        return ops.softmax(self, dim)
-
-    def log_softmax(self, dim):
-        return ops.log_softmax(self, dim)
-
-    def matmul(self, other):
-        return ops.matmul(self, other)
-
-    def pow(self, exponent):
-        return ops.pow(self, exponent)
-
-    def sum(self, dim=None, keepdim=False):
-        return ops.sum(self, dim, keepdim)
-
-    def mean(self, dim=None, keepdim=False):
-        return ops.mean(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return ops.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim=None, keepdim=False):
-        return ops.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return ops.min(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return ops.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return ops.argmin(self, dim, keepdim)
-
-    def any(self):
-        return bool(self.data.any())
-
-    def all(self):
-        return bool(self.data.all())
-
-    def reshape(self, *shape):
-        return ops.reshape(self, _shape_args(shape))
-
-    def view(self, *shape):
-        return ops.reshape(self, _shape_args(shape))
-
-    def transpose(self, dim0, dim1):
-        return ops.transpose(self, dim0, dim1)
-
-    def permute(self, *dims):
-        return ops.permute(self, _shape_args(dims))
-
-    def squeeze(self, dim=None):
-        return ops.squeeze(self, dim)
-
-    def unsqueeze(self, dim):
-        return ops.unsqueeze(self, dim)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return ops.flatten(self, start_dim, end_dim)
-
 
 def _rebuild(cls, array, backend, requires_grad, grad):
     """The inverse of ``Tensor.__reduce__``."""
@@ -439,4 +287,3 @@ def _rebuild(cls, array, backend, requires_grad, grad):
 # NOTE: imported last because the autograd engine and the ops are built on Tensor
 from minigrad import ops  # noqa: E402, I001
 from minigrad.autograd import engine  # noqa: E402
-from minigrad.autograd.grad_mode import state  # noqa: E402

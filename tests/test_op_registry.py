@@ -5,8 +5,8 @@ import pytest
 
 import minigrad as mg
 from minigrad.autograd.gradcheck import check_gradients
+from minigrad.testing.gradcheck_sweep import bind_kwargs, make_args, reference_output, samples_of
 from minigrad.testing.op_db import OP_DB
-from minigrad.testing.sweep import bind_kwargs, make_args, reference_output, samples_of
 
 np = pytest.importorskip("numpy")
 

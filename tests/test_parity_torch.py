@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.testing.gradcheck_sweep import make_args, samples_of
 from minigrad.testing.op_db import OP_DB
-from minigrad.testing.sweep import make_args, samples_of
 
 torch = pytest.importorskip("torch")
 

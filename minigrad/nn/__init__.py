@@ -1,28 +1,20 @@
 """Neural-network building blocks, as ``torch.nn``: Module, Parameter, layers, losses,
-``functional`` (``F``), ``init`` and ``utils``."""
+``functional`` (``F``), ``init`` and ``utils``. Each layer family in ``layers/`` lists its
+classes in its ``__all__``, and they are all exported here: a new layer needs no edit here."""
 
-from minigrad.nn import functional, init, utils
-from minigrad.nn.layers.activation import (
-                                           ELU,
-                                           GELU,
-                                           LeakyReLU,
-                                           LogSoftmax,
-                                           ReLU,
-                                           Sigmoid,
-                                           Softmax,
-                                           Tanh,
-)
-from minigrad.nn.layers.container import Sequential
-from minigrad.nn.layers.dropout import Dropout
-from minigrad.nn.layers.linear import Identity, Linear
-from minigrad.nn.layers.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from minigrad.nn.layers.normalization import BatchNorm1d, LayerNorm
-from minigrad.nn.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+# NOTE: star imports driven by each family's __all__ (see minigrad/ops/__init__.py)
+from minigrad.nn import functional, init, layers, utils
+from minigrad.nn.layers.activation import *  # noqa: F403
+from minigrad.nn.layers.container import *  # noqa: F403
+from minigrad.nn.layers.dropout import *  # noqa: F403
+from minigrad.nn.layers.linear import *  # noqa: F403
+from minigrad.nn.layers.loss import *  # noqa: F403
+from minigrad.nn.layers.normalization import *  # noqa: F403
+from minigrad.nn.layers.recurrent import *  # noqa: F403
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 
-__all__ = ["functional", "init", "utils", "Module", "Parameter", "Sequential", "Identity", "Linear",
-           "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
-           "BatchNorm1d", "LayerNorm", "Dropout", "MSELoss", "L1Loss", "CrossEntropyLoss",
-           "NLLLoss", "BCEWithLogitsLoss", "RNN", "LSTM", "GRU", "RNNCell",
-           "LSTMCell", "GRUCell"]
+__all__ = ["functional", "init", "utils", "Module", "Parameter",
+           *layers.container.__all__, *layers.linear.__all__, *layers.activation.__all__,
+           *layers.normalization.__all__, *layers.dropout.__all__, *layers.loss.__all__,
+           *layers.recurrent.__all__]

@@ -1,16 +1,16 @@
 """Functional forms of the layers and losses, as ``torch.nn.functional`` (import as ``F``)."""
 
 from minigrad.errors import ShapeError
+from minigrad.ops import activation as _activation
 from minigrad.ops import dropout as _dropout
 from minigrad.ops import loss as _loss
 from minigrad.ops import normalization as _norm
-from minigrad.ops.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from minigrad.ops.activation import *  # noqa: F403 - every activation, by its __all__
 from minigrad.ops.linalg import linear
 from minigrad.tensor import Tensor
 
-__all__ = ["linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax",
-           "log_softmax", "batch_norm", "layer_norm", "dropout", "mse_loss", "l1_loss",
-           "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits"]
+__all__ = ["linear", *_activation.__all__, "batch_norm", "layer_norm", "dropout", "mse_loss",
+           "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits"]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,

@@ -1,46 +1,17 @@
 """Every differentiable op, one family per module; each is a ``Function`` plus the
-snake_case function users call."""
+snake_case function users call. Each family lists its functions in its ``__all__``, and
+this package exports them all: a new op needs no edit here."""
 
+# NOTE: star imports driven by each family's __all__, so that the family file is the one
+# place an op is declared and exported
 from minigrad.ops import activation, elementwise, indexing, linalg, reduction, shape
-from minigrad.ops.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
-from minigrad.ops.elementwise import (
-    abs,
-    add,
-    cast,
-    clamp,
-    compare,
-    div,
-    exp,
-    log,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    sqrt,
-    sub,
-    where,
-)
-from minigrad.ops.indexing import getitem
-from minigrad.ops.linalg import matmul
-from minigrad.ops.reduction import argmax, argmin, max, mean, min, sum, var
-from minigrad.ops.shape import (
-    cat,
-    flatten,
-    permute,
-    reshape,
-    squeeze,
-    stack,
-    transpose,
-    unbind,
-    unsqueeze,
-)
+from minigrad.ops.activation import *  # noqa: F403
+from minigrad.ops.elementwise import *  # noqa: F403
+from minigrad.ops.indexing import *  # noqa: F403
+from minigrad.ops.linalg import *  # noqa: F403
+from minigrad.ops.reduction import *  # noqa: F403
+from minigrad.ops.shape import *  # noqa: F403
 
-__all__ = [
-    "activation", "elementwise", "indexing", "linalg", "reduction", "shape",
-    "abs", "add", "argmax", "argmin", "cast", "cat", "clamp", "compare", "div", "elu", "exp",
-    "flatten", "gelu", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mul", "neg", "permute", "pow", "relu", "reshape",
-    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "transpose",
-    "unbind", "unsqueeze", "var", "where",
-]
+__all__ = ["activation", "elementwise", "indexing", "linalg", "reduction", "shape",
+           *activation.__all__, *elementwise.__all__, *indexing.__all__, *linalg.__all__,
+           *reduction.__all__, *shape.__all__]

@@ -5,6 +5,8 @@ import math
 from minigrad.autograd.function import Function
 from minigrad.ops import _dims
 
+__all__ = ["relu", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax"]
+
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)

@@ -9,6 +9,11 @@ from minigrad.autograd.function import Function
 from minigrad.ops._operands import binary_operands
 from minigrad.tensor import Tensor
 
+__all__ = [
+    "abs", "add", "cast", "clamp", "compare", "div", "exp", "log", "maximum", "minimum", "mul",
+    "neg", "pow", "sqrt", "sub", "where",
+]
+
 
 class Add(Function):
     """out = a + b;  d/da = 1, d/db = 1."""

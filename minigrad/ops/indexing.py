@@ -3,6 +3,8 @@
 from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor
 
+__all__ = ["getitem"]
+
 
 def backend_index(backend, index):
     """``index`` with tensors and lists turned into backend arrays (as NumPy reads them)."""

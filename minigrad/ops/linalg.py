@@ -3,6 +3,8 @@
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 
+__all__ = ["matmul", "linear"]
+
 
 class MatMul(Function):
     """out = a @ b;  g_a = g @ b^T, g_b = a^T @ g (over the last two axes).

@@ -7,6 +7,8 @@ from minigrad.autograd.function import Function
 from minigrad.ops import _dims
 from minigrad.tensor import Tensor
 
+__all__ = ["argmax", "argmin", "max", "mean", "min", "sum", "var"]
+
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
 
 

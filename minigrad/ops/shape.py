@@ -7,6 +7,11 @@ from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 from minigrad.ops import _dims
 
+__all__ = [
+    "cat", "flatten", "permute", "reshape", "squeeze", "stack", "transpose", "unbind",
+    "unsqueeze",
+]
+
 
 class Reshape(Function):
     """out = x with a new shape;  the gradient takes x's shape back."""

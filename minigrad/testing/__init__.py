@@ -1,2 +1,3 @@
 """Verification helpers shared by the test suite, ``minigrad gradcheck`` and notebooks:
-the op registry (``op_db``) and the sweeps over it (``sweep``)."""
+the op and module registry (``op_db``, one file per op family) and the gradient-check
+sweep over it (``gradcheck_sweep``)."""

@@ -7,6 +7,8 @@ tensor: minigrad does not differentiate through in-place changes.
 from minigrad.nn.module import Module
 from minigrad.ops import activation
 
+__all__ = ["ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax"]
+
 
 class ReLU(Module):
     def __init__(self, inplace=False):

@@ -4,6 +4,8 @@ from collections import OrderedDict
 
 from minigrad.nn.module import Module
 
+__all__ = ["Sequential"]
+
 
 class Sequential(Module):
     """``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict(name=module))``: each module's

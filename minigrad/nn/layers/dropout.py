@@ -3,6 +3,8 @@
 from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 
+__all__ = ["Dropout"]
+
 
 class Dropout(Module):
     """Zero each element with probability ``p`` in training and scale the rest by 1/(1-p),

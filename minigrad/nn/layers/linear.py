@@ -8,6 +8,8 @@ from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.ops.linalg import linear
 
+__all__ = ["Identity", "Linear"]
+
 
 class Identity(Module):
     """Returns its input unchanged (a placeholder that keeps a model's structure)."""

@@ -3,6 +3,8 @@
 from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 
+__all__ = ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss"]
+
 
 class _Loss(Module):
     def __init__(self, reduction="mean"):

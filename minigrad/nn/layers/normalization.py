@@ -6,6 +6,8 @@ from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 
+__all__ = ["BatchNorm1d", "LayerNorm"]
+
 
 class BatchNorm1d(Module):
     """Batch normalization over (N, C) or (N, C, L) input (Ioffe and Szegedy, 2015).

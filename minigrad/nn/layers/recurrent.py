@@ -20,6 +20,8 @@ from minigrad.nn.parameter import Parameter
 from minigrad.ops import recurrent
 from minigrad.ops.shape import stack, unbind
 
+__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 

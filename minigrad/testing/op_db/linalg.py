@@ -1,0 +1,45 @@
+"""Registry entries of matmul and linear (``minigrad/ops/linalg.py``)."""
+
+
+from minigrad.nn import functional as F
+from minigrad.ops import linalg
+from minigrad.testing.op_db.base import ModuleInfo, OpInfo, SampleInput
+
+
+def _matmul_samples(make):
+    return [SampleInput((make(3, 4), make(4, 5)), name="2d"),
+            SampleInput((make(4), make(4)), name="dot"),
+            SampleInput((make(4), make(4, 3)), name="vector_matrix"),
+            SampleInput((make(3, 4), make(4)), name="matrix_vector"),
+            SampleInput((make(2, 3, 4), make(4, 2)), name="batched_broadcast"),
+            SampleInput((make(2, 1, 3, 4), make(3, 4, 2)), name="batch_broadcast_both"),
+            SampleInput((make(4), make(2, 4, 3)), name="vector_batched"),
+            SampleInput((make(1, 1), make(1, 1)), name="one_element"),
+            SampleInput((make(0, 4), make(4, 2)), name="empty")]
+
+
+def _linear_samples(make):
+    return [SampleInput((make(4, 3), make(2, 3), make(2)), name="batch"),
+            SampleInput((make(4, 3), make(2, 3)), name="no_bias"),
+            SampleInput((make(3), make(2, 3), make(2)), name="vector"),
+            SampleInput((make(2, 5, 3), make(4, 3), make(4)), name="3d")]
+
+
+def _linear_ref(xp, x, weight, bias=None):
+    return x @ weight.T + (0 if bias is None else bias)
+
+
+OPS = [
+    OpInfo("matmul", lambda a, b: a @ b, linalg.MatMul, lambda xp, a, b: a @ b,
+           _matmul_samples, torch_op=lambda torch, a, b: a @ b, forward_rtol32=1e-4),
+    OpInfo("linear", F.linear, linalg.Linear, _linear_ref, _linear_samples,
+           torch_op=lambda torch, *args: torch.nn.functional.linear(*args),
+           forward_rtol32=1e-4),
+]
+
+MODULES = [
+    ModuleInfo("Linear", lambda nn: nn.Linear(5, 4), input_shapes=((8, 5), (2, 3, 5)), scale=1.0),
+    ModuleInfo("Linear-no_bias", lambda nn: nn.Linear(5, 4, bias=False),
+               input_shapes=((8, 5), (2, 3, 5)), scale=1.0),
+    ModuleInfo("Identity", lambda nn: nn.Identity()),
+]

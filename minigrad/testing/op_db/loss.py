@@ -1,0 +1,120 @@
+"""Registry entries of the losses (``minigrad/ops/loss.py``)."""
+
+
+from minigrad.nn import functional as F
+from minigrad.ops import loss
+from minigrad.testing.op_db.base import OpInfo, SampleInput, log_softmax_ref
+
+
+def _pointwise_loss_samples(make):
+    return [SampleInput((make(4, 3), make(4, 3)), name="mean"),
+            SampleInput((make(4, 3), make(4, 3)), {"reduction": "sum"}, name="sum"),
+            SampleInput((make(5), make(5)), {"reduction": "none"}, name="none"),
+            SampleInput((make(), make()), name="scalar")]
+
+
+def _class_loss_samples(make, smoothing=True):
+    weight = make(4, low=0.5, high=2.0)
+    ignored = make.index(4, 6)
+    ignored[1] = ignored[4] = -100
+    samples = [SampleInput((make(6, 4), make.index(4, 6)), name="mean"),
+               SampleInput((make(6, 4), make.index(4, 6)), {"reduction": "sum"}, name="sum"),
+               SampleInput((make(6, 4), make.index(4, 6)), {"reduction": "none"}, name="none"),
+               SampleInput((make(6, 4), ignored), name="ignore_index"),
+               SampleInput((make(6, 4), make.index(4, 6), weight), name="weight", frozen=(2,)),
+               SampleInput((make(6, 4), ignored, weight), name="weight_ignore", frozen=(2,)),
+               SampleInput((make(3, 4, 2), make.index(4, 3, 2)), name="3d"),
+               SampleInput((make(4), make.index(4)), name="1d")]
+    if smoothing:
+        samples += [
+            SampleInput((make(6, 4), make.index(4, 6)), {"label_smoothing": 0.2},
+                        name="smoothing"),
+            SampleInput((make(6, 4), ignored, weight), {"label_smoothing": 0.3},
+                        name="smoothing_weight_ignore", frozen=(2,)),
+            SampleInput((make(2, 3, low=-1e4, high=1e4), make.index(3, 2)), name="huge_logits")]
+    return samples
+
+
+def _bce_samples(make):
+    target = make.rng.random((4, 3))
+    return [SampleInput((make(4, 3), target), name="mean"),
+            SampleInput((make(4, 3), target), {"reduction": "none"}, name="none"),
+            SampleInput((make(4, 3), target, make(3, low=0.5, high=2)), name="weight",
+                        frozen=(2,)),
+            SampleInput((make(4, 3), target, None, make(3, low=0.5, high=3)),
+                        {"reduction": "sum"}, name="pos_weight", frozen=(3,)),
+            SampleInput((make(2, 3, low=-40, high=40), (make(2, 3) > 0) * 1.0), name="large")]
+
+
+def _reduce_ref(losses, reduction, denominator=None):
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    return total if reduction == "sum" else total / (denominator or losses.size)
+
+
+def _class_loss_ref(xp, log_p, target, weight=None, reduction="mean", label_smoothing=0.0):
+    """PyTorch's definition, written out: NLL part plus the smoothing part over classes."""
+    classes = log_p.shape[1]
+    if log_p.ndim > 2:
+        log_p = xp.moveaxis(log_p, 1, -1).reshape(-1, classes)
+    target = xp.asarray(target).reshape(-1)
+    w = xp.ones(classes) if weight is None else weight
+    kept = target != -100
+    safe = xp.where(kept, target, 0)
+    nll = -log_p[xp.arange(len(safe)), safe] * w[safe] * kept
+    smooth = -(log_p * w).sum(axis=1) * kept
+    losses = (1 - label_smoothing) * nll + label_smoothing / classes * smooth
+    return _reduce_ref(losses, reduction, (w[safe] * kept).sum())
+
+
+def _cross_entropy_ref(xp, logits, target, weight=None, reduction="mean", label_smoothing=0.0):
+    if logits.ndim == 1:
+        logits, target = logits[None], [target]
+    log_p = log_softmax_ref(xp, logits, 1)
+    losses = _class_loss_ref(xp, log_p, target, weight, "none", label_smoothing)
+    if reduction == "none":
+        return losses.reshape(xp.shape(target)) if xp.ndim(target) else losses[0]
+    return _class_loss_ref(xp, log_p, target, weight, reduction, label_smoothing)
+
+
+def _bce_ref(xp, x, t, weight=None, pos_weight=None, reduction="mean"):
+    log_sig = -xp.logaddexp(0, -x)
+    log_one_minus_sig = -xp.logaddexp(0, x)
+    pw = 1 if pos_weight is None else pos_weight
+    losses = -(pw * t * log_sig + (1 - t) * log_one_minus_sig)
+    return _reduce_ref(losses * (1 if weight is None else weight), reduction)
+
+
+OPS = [
+    OpInfo("mse_loss", lambda a, b, **kw: F.mse_loss(a, b, **kw), loss.MSELoss,
+           lambda xp, a, b, reduction="mean": _reduce_ref((a - b) ** 2, reduction),
+           _pointwise_loss_samples,
+           torch_op=lambda torch, a, b, **kw: torch.nn.functional.mse_loss(a, b, **kw)),
+    OpInfo("l1_loss", lambda a, b, **kw: F.l1_loss(a, b, **kw), loss.L1Loss,
+           lambda xp, a, b, reduction="mean": _reduce_ref(xp.abs(a - b), reduction),
+           _pointwise_loss_samples,
+           torch_op=lambda torch, a, b, **kw: torch.nn.functional.l1_loss(a, b, **kw)),
+    OpInfo("cross_entropy", lambda x, t, w=None, **kw: F.cross_entropy(x, t, w, **kw),
+           loss.CrossEntropy, _cross_entropy_ref, _class_loss_samples,
+           torch_op=lambda torch, x, t, w=None, **kw: torch.nn.functional.cross_entropy(
+               x, torch.as_tensor(t), w, **kw)),
+    OpInfo("nll_loss", lambda x, t, w=None, **kw: F.nll_loss(x, t, w, **kw), loss.NLLLoss,
+           lambda xp, x, t, w=None, reduction="mean": _class_loss_ref(
+               xp, x[None] if x.ndim == 1 else x, t if x.ndim > 1 else [t], w, reduction
+           ).reshape(xp.shape(t)) if reduction == "none" else _class_loss_ref(
+               xp, x[None] if x.ndim == 1 else x, t if x.ndim > 1 else [t], w, reduction),
+           lambda make: _class_loss_samples(make, smoothing=False),
+           torch_op=lambda torch, x, t, w=None, **kw: torch.nn.functional.nll_loss(
+               x, torch.as_tensor(t), w, **kw)),
+    OpInfo("binary_cross_entropy_with_logits",
+           lambda x, t, w=None, pw=None, **kw: F.binary_cross_entropy_with_logits(
+               x, t, w, pos_weight=pw, **kw),
+           loss.BCEWithLogits,
+           lambda xp, x, t, w=None, pw=None, reduction="mean": _bce_ref(xp, x, t, w, pw,
+                                                                         reduction),
+           _bce_samples,
+           torch_op=lambda torch, x, t, w=None, pw=None, **kw:
+               torch.nn.functional.binary_cross_entropy_with_logits(x, t, w, pos_weight=pw,
+                                                                    **kw)),
+]

@@ -1,0 +1,60 @@
+"""The project's layering, read from the source with ``ast`` so it cannot erode: tensor ->
+ops -> autograd -> backends at the bottom, nn / optim / data on top. Backends know no op,
+layer or optimizer (a kernel falls back through ``ctx.fn``); ops and optimizers know no
+``nn`` (what both need, like hook handles, lives in ``minigrad.utils``). And files stay
+small enough to read: one job each."""
+
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "minigrad"
+
+# folder -> the packages nothing in it may import
+RULES = {
+    "minigrad/backends": ("minigrad.ops", "minigrad.nn", "minigrad.optim"),
+    "minigrad/optim": ("minigrad.nn",),
+    "minigrad/ops": ("minigrad.nn",),
+}
+MAX_LINES = {"minigrad": 400, "tests": 500}
+
+
+def imported_modules(path):
+    """Every module a file imports, at any depth (function-level imports included)."""
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            yield node.module
+            # ``from minigrad import nn`` imports minigrad.nn just as surely
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _is_within(module, package):
+    return module == package or module.startswith(package + ".")
+
+
+@pytest.mark.parametrize("folder", list(RULES))
+def test_imports_follow_the_layering(folder):
+    banned = RULES[folder]
+    offenders = [f"{path.relative_to(ROOT)} imports {module}"
+                 for path in sorted((ROOT / folder).rglob("*.py"))
+                 for module in imported_modules(path)
+                 if any(_is_within(module, b) for b in banned)]
+    assert offenders == []
+
+
+def test_the_layering_check_sees_an_offending_import(tmp_path):
+    offender = tmp_path / "kernel.py"
+    offender.write_text("def f():\n    from minigrad import nn\n")
+    assert "minigrad.nn" in set(imported_modules(offender))
+
+
+@pytest.mark.parametrize("folder", list(MAX_LINES))
+def test_no_file_is_longer_than_the_house_limit(folder):
+    limit = MAX_LINES[folder]
+    too_long = {str(path.relative_to(ROOT)): n for path in sorted((ROOT / folder).rglob("*.py"))
+                if (n := len(path.read_text().splitlines())) > limit}
+    assert too_long == {}, f"split these by family (limit {limit} lines)"
