@@ -50,18 +50,6 @@ def leaky_relu_backward(x, slope, g, out):
 
 
 @njit(**JIT)
-def elu_forward(x, alpha, y):
-    for i in range(x.size):
-        y[i] = x[i] if x[i] > 0 else alpha * math.expm1(x[i])
-
-
-@njit(**JIT)
-def elu_backward(x, y, alpha, g, out):
-    for i in range(x.size):
-        out[i] = g[i] if x[i] > 0 else g[i] * (y[i] + alpha)
-
-
-@njit(**JIT)
 def sigmoid_forward(x, y):
     for i in range(x.size):
         e = math.exp(-abs(x[i]))
