@@ -5,7 +5,8 @@ import math
 from minigrad.autograd.function import Function
 from minigrad.ops import _dims
 
-__all__ = ["relu", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax"]
+__all__ = ["relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus", "gelu", "softmax",
+           "log_softmax"]
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -120,6 +121,29 @@ class Tanh(Function):
         return g_y * (1 - y * y)
 
 
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold (PyTorch's
+    linear tail);  dy/dx = sigmoid(beta x), and 1 on the tail."""
+
+    op_name = "softplus"
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        xp = ctx.xp
+        z = x * beta if beta != 1 else x
+        # NOTE: max(z, 0) + log1p(exp(-|z|)): exp never overflows, and log1p keeps the
+        # tiny values of the far negative side exact
+        y = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        linear = z > threshold
+        ctx.save_for_backward(z, linear)
+        return xp.where(linear, x, y)
+
+    @staticmethod
+    def backward(ctx, g_y):
+        z, linear = ctx.saved_tensors
+        return ctx.xp.where(linear, g_y, g_y * logistic(ctx.xp, z)), None, None
+
+
 class GELU(Function):
     """y = x * Phi(x), Phi the standard normal CDF;  dy/dx = Phi(x) + x * phi(x).
 
@@ -210,6 +234,11 @@ def sigmoid(x):
 
 def tanh(x):
     return Tanh.apply(x)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """Softplus, a smooth ReLU, as ``torch.nn.functional.softplus``."""
+    return Softplus.apply(input, beta, threshold)
 
 
 def gelu(x, approximate="none"):

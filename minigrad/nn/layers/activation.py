@@ -7,7 +7,8 @@ tensor: minigrad does not differentiate through in-place changes.
 from minigrad.nn.module import Module
 from minigrad.ops import activation
 
-__all__ = ["ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax"]
+__all__ = ["ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus", "GELU", "Softmax",
+           "LogSoftmax"]
 
 
 class ReLU(Module):
@@ -55,6 +56,18 @@ class Sigmoid(Module):
 class Tanh(Module):
     def forward(self, x):
         return activation.tanh(x)
+
+
+class Softplus(Module):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return activation.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class GELU(Module):

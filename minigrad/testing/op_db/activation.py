@@ -5,6 +5,7 @@ import math
 from minigrad.ops import activation
 from minigrad.testing.op_db.base import (
     AWAY_FROM_ZERO,
+    Domain,
     ModuleInfo,
     OpInfo,
     SampleInput,
@@ -42,6 +43,10 @@ def _softmax_ref(xp, x, dim):
     return e / e.sum(axis=dim, keepdims=True)
 
 
+def _softplus_ref(xp, x, beta=1.0, threshold=20.0):
+    return xp.where(beta * x > threshold, x, xp.log(1 + xp.exp(beta * x)) / beta)
+
+
 OPS = [
     OpInfo("relu", lambda x: x.relu(), activation.ReLU, lambda xp, x: xp.maximum(x, 0),
            unary_samples,
@@ -64,6 +69,13 @@ OPS = [
            torch_op=lambda torch, x: torch.sigmoid(x)),
     OpInfo("tanh", lambda x: x.tanh(), activation.Tanh, lambda xp, x: xp.tanh(x), unary_samples,
            torch_op=lambda torch, x: torch.tanh(x)),
+    OpInfo("softplus", lambda x, **kw: activation.softplus(x, **kw), activation.Softplus,
+           _softplus_ref,
+           lambda make: unary_samples(make) + [
+               SampleInput((make(3, 4),), {"beta": 2.0, "threshold": 1.0}, name="linear_tail"),
+               SampleInput((make(2, 3, low=-40, high=40),), {"beta": 0.5}, name="far_tails")],
+           domain=Domain(away_from=(0.5,)),  # beta 2, threshold 1: the tail starts at 0.5
+           torch_op=lambda torch, x, **kw: torch.nn.functional.softplus(x, **kw)),
     OpInfo("gelu", lambda x, **kw: activation.gelu(x, **kw), activation.GELU, _gelu_ref,
            _gelu_samples,
            torch_op=lambda torch, x, **kw: torch.nn.functional.gelu(x, **kw)),
@@ -79,6 +91,8 @@ MODULES = [
     ModuleInfo("ELU", lambda nn: nn.ELU(0.5)),
     ModuleInfo("Sigmoid", lambda nn: nn.Sigmoid()),
     ModuleInfo("Tanh", lambda nn: nn.Tanh()),
+    ModuleInfo("Softplus", lambda nn: nn.Softplus()),
+    ModuleInfo("Softplus-beta", lambda nn: nn.Softplus(beta=2.0, threshold=5.0)),
     ModuleInfo("GELU", lambda nn: nn.GELU()),
     ModuleInfo("GELU-tanh", lambda nn: nn.GELU(approximate="tanh")),
     ModuleInfo("Softmax", lambda nn: nn.Softmax(dim=1)),
