@@ -10,7 +10,7 @@ input lets the branch predictor learn its signs: ``input_variants``, ``--fixed-i
 duration of the round (and put back after), so ``Function.apply`` falls back to the
 generic Function. Three sizes each, so a crossover shows: small (1,024 elements, or
 (32, 10) logits for the class losses), medium (~65,536) and large (~1,048,576); row ops
-(softmax, log-softmax) use rows as wide as the Numba kernels fuse (32 and 8), and the class
+(softmax, log-softmax) use rows as wide as the Numba kernels fuse (32 and 16), and the class
 losses 10 classes.
 
 An op needs an input recipe in ``INPUTS`` (one line); a kernel without one gets a row that
@@ -42,12 +42,12 @@ SIZES = ("small", "medium", "large")
 
 # shapes per size and kind of op; the element counts are about 1e3, 6.5e4 and 1e6
 ELEMENTWISE = {"small": (32, 32), "medium": (256, 256), "large": (1024, 1024)}
-# NOTE: rows as wide as the kernel fuses (softmax 32, log-softmax 8): wider rows go to the
+# NOTE: rows as wide as the kernel fuses (softmax 32, log-softmax 16): wider rows go to the
 # generic code, which the row would then time twice
 ROWS = {"small": (32, 32), "medium": (2048, 32), "large": (32768, 32)}
-NARROW_ROWS = {"small": (128, 8), "medium": (8192, 8), "large": (131072, 8)}
+NARROW_ROWS = {"small": (64, 16), "medium": (4096, 16), "large": (65536, 16)}
 CLASSES = {"small": (32, 10), "medium": (6400, 10), "large": (102400, 10)}
-ROW_WIDTHS = {"softmax": 32, "log_softmax": 8, "cross_entropy": 10}  # for the report
+ROW_WIDTHS = {"softmax": 32, "log_softmax": 16, "cross_entropy": 10}  # for the report
 VARIANT_BYTES = 8 << 20  # per leaf, for the shuffled copies of the input (input_variants)
 MAX_VARIANTS = 16
 

@@ -121,7 +121,7 @@ class TensorMethods:
         return self.data
 
     def _operand(self, other, opname):
-        if not isinstance(other, TensorMethods):  # i.e. a Tensor
+        if not isinstance(other, minigrad.Tensor):
             return other
         if (other.data.dtype.kind == "f" and self.data.dtype.kind == "f"
                 and other.data.dtype != self.data.dtype):

@@ -103,7 +103,7 @@ def test_gradcheck_nondet_tol_catches_a_random_backward():
 
 
 def test_gradcheck_refuses_a_negative_nondet_tol():
-    # a negative tolerance used to fail every deterministic op as "not deterministic"
+    # a negative tolerance used to switch the determinism check off without a word
     with pytest.raises(ValueError, match="nondet_tol must be a tolerance >= 0, got -1"):
         gradcheck(lambda t: t * 2.0, (_x(3),), nondet_tol=-1)
 

@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import run  # noqa: E402
 import workloads  # noqa: E402
 
+import minigrad as mg  # noqa: E402
 import minigrad.__main__ as cli  # noqa: E402
 
 SMOKE = {"rounds": 3, "round_ms": 2}
@@ -79,3 +80,22 @@ def test_bench_command_without_a_checkout_says_where_to_get_one(tmp_path, monkey
     assert cli.main(["bench", "--quick"]) == 2
     err = capsys.readouterr().err
     assert "no benchmark suite" in err and "source checkout" in err
+
+
+@pytest.mark.skipif("numba" not in mg.available_backends(),
+                    reason="bench/kernels.py times the numba backend: "
+                           "pip install 'minigrad[numba]'")
+def test_kernels_bench_times_every_kernel_on_both_paths(tmp_path, capsys):
+    import kernels
+
+    out_json = tmp_path / "k.json"
+    assert kernels.main(["--rounds", "3", "--round-ms", "1", "--json", str(out_json),
+                         "--markdown", str(tmp_path / "k.md")]) == 0
+    rows = json.loads(out_json.read_text())["results"]
+    table = mg.backends.get_backend("numba").kernels
+    assert {(row["op"], row["size"]) for row in rows} == {
+        (op, size) for op in table for size in kernels.SIZES}
+    for row in rows:
+        assert row["generic"]["median_us"] > 0 and row["fused"]["median_us"] > 0, row["case"]
+        assert row["rel_diff"] < kernels.TOLERANCE, row["case"]
+    assert "fused speedup" in capsys.readouterr().out

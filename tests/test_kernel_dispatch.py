@@ -50,7 +50,7 @@ def test_every_kernel_key_is_a_registered_op_name(name):
 
 @pytest.mark.parametrize("cls", _builtin_functions(), ids=lambda c: c.__name__)
 def test_every_builtin_op_declares_its_name(cls):
-    assert "op_name" in cls.__dict__, f"{cls.__name__} must set op_name = '...'"
+    assert cls.kernel_name is not None, f"{cls.__name__} must declare op_name = '...'"
     assert cls.kernel_name == cls.op_name
 
 
@@ -59,13 +59,30 @@ def test_op_names_are_unique():
     assert sorted(n for n in set(names) if names.count(n) > 1) == []
 
 
-def test_a_users_function_never_picks_up_a_kernel():
-    class ReLU(Function):  # a user's own ReLU, named like the built-in one
+class _Shifted(Function):
+    """A user's op that declares the name of a built-in op with a kernel."""
+
+    op_name = "relu"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x + 100
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_a_users_function_never_picks_up_a_kernel(backend):
+    class ReLU(Function):  # named like the built-in one, declaring no name
         @staticmethod
         def forward(ctx, x):
             return x
 
     assert ReLU.op_name == "re_lu" and ReLU.kernel_name is None
+    assert _Shifted.kernel_name is None
+    out = _Shifted.apply(mg.tensor([-1.0, 2.0], requires_grad=True))
+    assert out.numpy().tolist() == [99.0, 102.0]
 
 
 def _kernel_cases():

@@ -101,9 +101,10 @@ class Function:
 
     # NOTE: every built-in op declares its name once (``op_name = "softplus"``); that name
     # keys the registry and the backends' kernel tables (``kernel_name``), so renaming a
-    # class cannot silently drop a kernel. A user's Function that declares none is named
-    # by its class in snake case, for messages only: it never picks up a backend's kernel
-    # (a user's own ``ReLU`` stays the user's), and a subclass inherits no name.
+    # class cannot silently drop a kernel. Kernels replace minigrad's own ops only: a
+    # user's Function never picks one up, whatever it is called (a user's own ``ReLU``
+    # stays the user's). One that declares no name is named by its class in snake case,
+    # for messages; a subclass inherits no name.
     op_name = None
     kernel_name = None
 
@@ -112,7 +113,8 @@ class Function:
         declared = "op_name" in cls.__dict__
         if not declared:
             cls.op_name = _snake_case(cls.__name__)
-        cls.kernel_name = cls.op_name if declared else None
+        builtin = cls.__module__.startswith("minigrad.")
+        cls.kernel_name = cls.op_name if declared and builtin else None
 
     @staticmethod
     def forward(ctx, *args):

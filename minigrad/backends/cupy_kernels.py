@@ -44,7 +44,8 @@ class _CupyElementwise(FusedElementwise):
 
 
 def _kernel_class(op_name):
-    return type(f"Cupy_{op_name}", (_CupyElementwise,), {"name": op_name})
+    camel = "".join(part.title() for part in op_name.split("_"))
+    return type(f"Cupy{camel}", (_CupyElementwise,), {"name": op_name})
 
 
 class _Gelu(FusedExactGelu, _CupyElementwise):

@@ -1,5 +1,5 @@
 """The identity ops that let a Module see the gradients of its output and input
-(``register_full_backward_hook``); the handles are ``minigrad.utils.hooks``'."""
+(``register_full_backward_hook``). The hook handles live in ``minigrad.utils.hooks``."""
 
 from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor

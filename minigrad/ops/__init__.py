@@ -1,6 +1,8 @@
 """Every differentiable op, one family per module; each is a ``Function`` plus the
-snake_case function users call. Each family lists its functions in its ``__all__``, and
-this package exports them all: a new op needs no edit here."""
+snake_case function users call. The families whose functions are called directly list
+them in their ``__all__``, and this package exports them all: a new op in one of them needs
+no edit here. (The losses, normalization and dropout are called through
+``nn.functional``, which checks their arguments first.)"""
 
 # NOTE: star imports driven by each family's __all__, so that the family file is the one
 # place an op is declared and exported

@@ -133,7 +133,9 @@ class Softplus(Function):
         z = x * beta if beta != 1 else x
         # NOTE: max(z, 0) + log1p(exp(-|z|)): exp never overflows, and log1p keeps the
         # tiny values of the far negative side exact
-        y = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        y = xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
+        if beta != 1:
+            y = y / beta
         linear = z > threshold
         ctx.save_for_backward(z, linear)
         return xp.where(linear, x, y)
@@ -249,8 +251,8 @@ def gelu(x, approximate="none"):
 
 
 def softmax(x, dim):
-    return Softmax.apply(x, _dims.axis(dim, x.ndim, "softmax"))
+    return Softmax.apply(x, _dims.axis_or_none(dim, x.shape, "softmax"))
 
 
 def log_softmax(x, dim):
-    return LogSoftmax.apply(x, _dims.axis(dim, x.ndim, "log_softmax"))
+    return LogSoftmax.apply(x, _dims.axis_or_none(dim, x.shape, "log_softmax"))

@@ -160,13 +160,13 @@ def _require_float(x, op):
 
 def sum(x, dim=None, keepdim=False):
     """Sum over ``dim`` (an int, a tuple, or None for all)."""
-    return Sum.apply(x, _dims.axes(dim, x.ndim, "sum"), keepdim)
+    return Sum.apply(x, _dims.axes(dim, x.shape, "sum"), keepdim)
 
 
 def mean(x, dim=None, keepdim=False):
     """Mean over ``dim`` (an int, a tuple, or None for all); floating tensors only."""
     _require_float(x, "mean")
-    return Mean.apply(x, _dims.axes(dim, x.ndim, "mean"), keepdim)
+    return Mean.apply(x, _dims.axes(dim, x.shape, "mean"), keepdim)
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -176,7 +176,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
         raise ValueError("var: pass either unbiased or correction, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    return Var.apply(x, _dims.axes(dim, x.ndim, "var"), keepdim, correction)
+    return Var.apply(x, _dims.axes(dim, x.shape, "var"), keepdim, correction)
 
 
 def _extreme(cls, x, dim, keepdim):
@@ -185,7 +185,7 @@ def _extreme(cls, x, dim, keepdim):
             raise RuntimeError(f"{cls.pick}: the tensor has no elements (shape "
                                f"{tuple(x.shape)})")
         return cls.apply(x, None, False)
-    (axis,) = _dims.axes(dim, x.ndim, cls.pick) or (None,)
+    (axis,) = _dims.axes(dim, x.shape, cls.pick) or (None,)
     if axis is None:  # a 0-d tensor: its own max, at index 0
         return ValuesIndices(x, Tensor._make(x._backend.xp.zeros((), dtype="int64"), x._backend))
     return ValuesIndices(*cls.apply(x, axis, keepdim))
@@ -201,13 +201,19 @@ def min(x, dim=None, keepdim=False):
     return _extreme(Min, x, dim, keepdim)
 
 
+def _index_of(pick, x, dim, keepdim):
+    """Where the largest or smallest element is: ``pick`` "max" or "min"."""
+    op = "arg" + pick
+    axis = None if dim is None else _dims.axis_or_none(dim, x.shape, op)
+    found = getattr(x.data, op)(axis=axis, keepdims=keepdim)
+    return Tensor._make(x._backend.ensure_array(found), x._backend)
+
+
 def argmax(x, dim=None, keepdim=False):
     """Index of the largest element (flattened when ``dim`` is None); no gradient."""
-    return Tensor._make(x._backend.ensure_array(x.data.argmax(axis=dim, keepdims=keepdim)),
-                        x._backend)
+    return _index_of("max", x, dim, keepdim)
 
 
 def argmin(x, dim=None, keepdim=False):
     """Index of the smallest element (flattened when ``dim`` is None); no gradient."""
-    return Tensor._make(x._backend.ensure_array(x.data.argmin(axis=dim, keepdims=keepdim)),
-                        x._backend)
+    return _index_of("min", x, dim, keepdim)

@@ -119,12 +119,12 @@ def reshape(x, shape):
 
 def transpose(x, dim0, dim1):
     ndim = max(x.ndim, 1)
-    return Transpose.apply(x, _dims.axis(dim0, ndim, "transpose"),
-                           _dims.axis(dim1, ndim, "transpose"))
+    return Transpose.apply(x, _dims.axis(dim0, ndim, "transpose", x.shape),
+                           _dims.axis(dim1, ndim, "transpose", x.shape))
 
 
 def permute(x, dims):
-    dims = tuple(_dims.axis(d, x.ndim, "permute") for d in dims)
+    dims = tuple(_dims.axis(d, x.ndim, "permute", x.shape) for d in dims)
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the "
                          f"{x.ndim} dims of a tensor of shape {tuple(x.shape)}")
@@ -136,7 +136,7 @@ def squeeze(x, dim=None):
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        axis = _dims.axis(dim, x.ndim, "squeeze")
+        axis = _dims.axis(dim, x.ndim, "squeeze", x.shape) if x.ndim else None
         if axis is None or x.shape[axis] != 1:
             return reshape(x, x.shape)
         shape = x.shape[:axis] + x.shape[axis + 1:]
@@ -145,7 +145,7 @@ def squeeze(x, dim=None):
 
 def unsqueeze(x, dim):
     """Insert a size-1 dim at ``dim``."""
-    axis = _dims.axis(dim, x.ndim + 1, "unsqueeze")
+    axis = _dims.axis(dim, x.ndim + 1, "unsqueeze", x.shape)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
@@ -153,8 +153,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one."""
     if x.ndim == 0:
         return reshape(x, (1,))
-    start = _dims.axis(start_dim, x.ndim, "flatten")
-    end = _dims.axis(end_dim, x.ndim, "flatten")
+    start = _dims.axis(start_dim, x.ndim, "flatten", x.shape)
+    end = _dims.axis(end_dim, x.ndim, "flatten", x.shape)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     # NOTE: the merged size written out, not -1: -1 cannot be inferred when another dim is 0
@@ -181,17 +181,19 @@ def _joinable(tensors, op, dim, same_shape):
 def cat(tensors, dim=0):
     """Join tensors along an existing dim."""
     tensors = tuple(tensors)
-    axis = _dims.axis(dim, max(tensors[0].ndim, 1) if tensors else 1, "cat")
+    first = tensors[0].shape if tensors else ()
+    axis = _dims.axis(dim, max(len(first), 1), "cat", first)
     return Cat.apply(axis, *_joinable(tensors, "cat", axis, same_shape=False))
 
 
 def unbind(x, dim=0):
     """The slices of x along ``dim`` as a tuple of tensors (one graph node)."""
-    return Unbind.apply(x, _dims.axis(dim, max(x.ndim, 1), "unbind"))
+    return Unbind.apply(x, _dims.axis(dim, max(x.ndim, 1), "unbind", x.shape))
 
 
 def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim."""
     tensors = tuple(tensors)
-    axis = _dims.axis(dim, (tensors[0].ndim if tensors else 0) + 1, "stack")
+    first = tensors[0].shape if tensors else ()
+    axis = _dims.axis(dim, len(first) + 1, "stack", first)
     return Stack.apply(axis, *_joinable(tensors, "stack", axis, same_shape=True))

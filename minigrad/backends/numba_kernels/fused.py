@@ -56,9 +56,14 @@ class GELU(FusedExactGelu):
     backward_loop = staticmethod(lambda x, y, params, g, out: loops.gelu_backward(x, g, out))
 
 
-# NOTE: the row loops call the C library's scalar exp where NumPy's is vectorized: the
-# compiled softmax won up to rows of 32 (1.0-1.5x) and lost from 64 (0.87x) here
+# NOTE: the row loops call the C library's scalar exp where NumPy's is vectorized, so the
+# kernels take rows only up to the width where they still won at every size (1e3, 6.5e4
+# and 1e6 elements; bench/kernels.py and a width sweep): softmax, one exp per element, up
+# to 32 (1.0-1.5x; 0.87x at 64); log-softmax and cross entropy, which take the exp forward
+# and again backward, up to 16 (1.16-1.41x and 1.37-1.62x; 0.85-0.87x at 24 and 32 on
+# 65,536 elements)
 ROW_MAX_WIDTH = 32
+TWO_EXP_ROW_MAX_WIDTH = 16
 
 
 class Softmax(FusedRows):
@@ -70,11 +75,9 @@ class Softmax(FusedRows):
 
 
 class LogSoftmax(FusedRows):
-    """Log-softmax along the last dim of rows up to 8 wide. NOTE: it takes the scalar exp
-    forward and backward, twice softmax's: on rows of 8 it won at every size (1.13-1.36x),
-    on rows of 16 and 32 only up to ~1,000 elements (0.70-1.01x beyond)."""
+    """Log-softmax along the last dim of rows up to ``TWO_EXP_ROW_MAX_WIDTH`` wide."""
 
-    max_width = 8
+    max_width = TWO_EXP_ROW_MAX_WIDTH
     forward_loop = staticmethod(loops.log_softmax_rows)
     backward_loop = staticmethod(loops.log_softmax_backward_rows)
 
@@ -160,14 +163,14 @@ class LayerNorm:
 class CrossEntropy:
     """Cross entropy of (N, C) logits: log-softmax, smoothing, weights and ignore_index in
     one pass per row, forward and backward, with no (N, C) weight matrix; more classes
-    than ``ROW_MAX_WIDTH`` take the generic op."""
+    than ``TWO_EXP_ROW_MAX_WIDTH`` take the generic op."""
 
     @staticmethod
     def forward(ctx, scores, target, weight, ignore_index, smoothing, reduction):
-        ctx.fused = compiled_dtype(scores) and scores.shape[1] <= ROW_MAX_WIDTH
+        ctx.fused = compiled_dtype(scores) and scores.shape[1] <= TWO_EXP_ROW_MAX_WIDTH
         if not ctx.fused:
-            return ctx.fn.forward(ctx, scores, target, weight, ignore_index,
-                                             smoothing, reduction)
+            return ctx.fn.forward(ctx, scores, target, weight, ignore_index, smoothing,
+                                  reduction)
         scores = np.ascontiguousarray(scores)
         rows, classes = scores.shape
         log_p = np.empty_like(scores)

@@ -29,7 +29,7 @@ FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, normali
             loss, recurrent)
 OP_DB = [info for family in FAMILIES for info in family.OPS]
 OPS_BY_NAME = {info.name: info for info in OP_DB}
-MODULE_DB = [info for family in FAMILIES for info in getattr(family, "MODULES", ())]
+MODULE_DB = [info for family in FAMILIES for info in family.MODULES]
 
 __all__ = ["Domain", "FAMILIES", "MODULE_DB", "ModuleInfo", "OPS_BY_NAME", "OP_DB", "OpInfo",
            "SampleInput", "SampleMaker"]

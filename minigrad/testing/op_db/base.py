@@ -46,9 +46,11 @@ class OpInfo:
 @dataclass(frozen=True)
 class ModuleInfo:
     """A layer for the module sweeps: ``make(nn)`` builds it with ``minigrad.nn`` or
-    ``torch.nn``; it runs on random inputs of each of ``input_shapes`` (standard normal
-    times ``scale`` plus ``shift``), in eval mode when ``eval_mode``, and its output, input
-    gradient, parameter gradients, ``state_dict`` and ``repr`` are held against PyTorch's."""
+    ``torch.nn``; its ``state_dict`` and ``repr`` are held against PyTorch's, and so are its
+    output, input gradient and parameter gradients on random inputs of each of
+    ``input_shapes`` (standard normal times ``scale`` plus ``shift``; in eval mode when
+    ``eval_mode``). Layers that take more than one input or return a tuple leave
+    ``input_shapes`` empty: their own tests compare their values."""
 
     name: str
     make: Callable  # (nn) -> Module

@@ -96,3 +96,5 @@ OPS = [
            _where_samples,
            torch_op=lambda torch, c, a, b: torch.where(c, a, b)),
 ]
+
+MODULES = []  # no layer of its own

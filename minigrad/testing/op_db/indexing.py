@@ -34,3 +34,5 @@ OPS = [
     OpInfo("getitem", lambda x, index: x[index], indexing.GetItem, _index_ref,
            _getitem_samples, torch_op=_torch_index),
 ]
+
+MODULES = []  # no layer of its own

@@ -42,4 +42,6 @@ MODULES = [
     ModuleInfo("Linear-no_bias", lambda nn: nn.Linear(5, 4, bias=False),
                input_shapes=((8, 5), (2, 3, 5)), scale=1.0),
     ModuleInfo("Identity", lambda nn: nn.Identity()),
+    ModuleInfo("Sequential", lambda nn: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)),
+               input_shapes=((5, 3), (2, 4, 3)), scale=1.0),
 ]

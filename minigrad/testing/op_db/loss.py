@@ -3,7 +3,7 @@
 
 from minigrad.nn import functional as F
 from minigrad.ops import loss
-from minigrad.testing.op_db.base import OpInfo, SampleInput, log_softmax_ref
+from minigrad.testing.op_db.base import ModuleInfo, OpInfo, SampleInput, log_softmax_ref
 
 
 def _pointwise_loss_samples(make):
@@ -117,4 +117,16 @@ OPS = [
            torch_op=lambda torch, x, t, w=None, pw=None, **kw:
                torch.nn.functional.binary_cross_entropy_with_logits(x, t, w, pos_weight=pw,
                                                                     **kw)),
+]
+
+# NOTE: a loss takes a target, so only its state dict and repr are swept here (no
+# input_shapes); its values and gradients against PyTorch are tests/test_nn_parity.py's
+# loss tests
+MODULES = [
+    ModuleInfo("MSELoss", lambda nn: nn.MSELoss(reduction="sum"), input_shapes=()),
+    ModuleInfo("L1Loss", lambda nn: nn.L1Loss(), input_shapes=()),
+    ModuleInfo("CrossEntropyLoss", lambda nn: nn.CrossEntropyLoss(label_smoothing=0.1),
+               input_shapes=()),
+    ModuleInfo("NLLLoss", lambda nn: nn.NLLLoss(ignore_index=1), input_shapes=()),
+    ModuleInfo("BCEWithLogitsLoss", lambda nn: nn.BCEWithLogitsLoss(), input_shapes=()),
 ]

@@ -5,7 +5,7 @@
 import minigrad as mg
 from minigrad.nn.layers.recurrent import run_layers
 from minigrad.ops import recurrent
-from minigrad.testing.op_db.base import Domain, OpInfo, SampleInput
+from minigrad.testing.op_db.base import Domain, ModuleInfo, OpInfo, SampleInput
 
 
 def _cell_samples(gates, with_cell=False):
@@ -98,4 +98,17 @@ OPS = [
            _cell_samples(3), torch_op=lambda torch, *a: torch.gru_cell(*a)),
     OpInfo("gru_sequence", _gru_sequence, recurrent.GRUCellStep, _gru_sequence_ref,
            _sequence_samples),
+]
+
+# NOTE: recurrent layers return (output, state), so only their state dicts and reprs are
+# swept here (no input_shapes); their values and gradients against PyTorch are
+# tests/test_recurrent.py's
+MODULES = [
+    ModuleInfo("RNN", lambda nn: nn.RNN(3, 4, num_layers=2, nonlinearity="relu",
+                                        batch_first=True), input_shapes=()),
+    ModuleInfo("LSTM", lambda nn: nn.LSTM(3, 4, bias=False), input_shapes=()),
+    ModuleInfo("GRU", lambda nn: nn.GRU(3, 4, num_layers=2), input_shapes=()),
+    ModuleInfo("RNNCell", lambda nn: nn.RNNCell(3, 4), input_shapes=()),
+    ModuleInfo("LSTMCell", lambda nn: nn.LSTMCell(3, 4), input_shapes=()),
+    ModuleInfo("GRUCell", lambda nn: nn.GRUCell(3, 4, bias=False), input_shapes=()),
 ]

@@ -77,3 +77,5 @@ OPS = [
            reduction.Min, _extreme_ref("min"), _extreme_samples, domain=Domain(distinct=True),
            torch_op=_torch_extreme("min")),
 ]
+
+MODULES = []  # no layer of its own

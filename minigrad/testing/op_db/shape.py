@@ -66,3 +66,5 @@ OPS = [
            lambda xp, *xs, dim: xp.stack(xs, axis=dim), _stack_samples,
            torch_op=lambda torch, *xs, dim: torch.stack(xs, dim=dim)),
 ]
+
+MODULES = []  # no layer of its own
