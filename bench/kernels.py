@@ -100,6 +100,10 @@ INPUTS = {
     "leaky_relu": _unary(lambda x: F.leaky_relu(x, 0.01), ELEMENTWISE),
     "sigmoid": _unary(F.sigmoid, ELEMENTWISE),
     "gelu": _unary(F.gelu, ELEMENTWISE),  # the exact (erf) form; "tanh" is never fused
+    "hardtanh": _unary(F.hardtanh, ELEMENTWISE),
+    "hardswish": _unary(F.hardswish, ELEMENTWISE),
+    "hardsigmoid": _unary(F.hardsigmoid, ELEMENTWISE),
+    "threshold": _unary(lambda x: F.threshold(x, 0.1, 0.0), ELEMENTWISE),
     "softmax": _unary(lambda x: F.softmax(x, -1), ROWS),
     "log_softmax": _unary(lambda x: F.log_softmax(x, -1), NARROW_ROWS),
     "batch_norm": _batch_norm,

@@ -2,27 +2,38 @@
 forward/backward pair. ``import minigrad as mg`` and write PyTorch-style code."""
 
 from minigrad.tensor import Tensor  # noqa: I001 - Tensor first: ops build on it
-from minigrad import autograd, data, diagnostics, nn, ops, optim
+from minigrad import autograd, cuda, data, diagnostics, nn, ops, optim
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.autograd import inference_mode, is_inference_mode_enabled
 from minigrad.backends import (available_backends, get_default_backend, get_rng_state,
                                manual_seed, set_default_backend, set_rng_state)
+from minigrad.backends import get_default_device, set_default_device
+from minigrad.devices import device
 from minigrad.creation import (arange, from_dlpack, full, ones, ones_like, rand, randn, tensor,
                                zeros, zeros_like)
 from minigrad.data import load, save
 from minigrad.dtypes import bool, float16, float32, float64, int8, int16, int32, int64, uint8
 from minigrad.ops import (abs, cat, clamp, exp, log, matmul, maximum, mean, minimum, sqrt,
                           stack, sum, unbind, where)
+from minigrad.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from minigrad.ops.activation_piecewise import prelu, threshold
+from minigrad.ops.activation_smooth import celu, selu
+from minigrad.random import Generator
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "autograd", "data", "diagnostics", "nn", "ops", "optim",
     "load", "save", "get_rng_state", "set_rng_state",
+    "Generator",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "inference_mode", "is_inference_mode_enabled",
+    "cuda", "device", "get_default_device", "set_default_device",
     "available_backends", "get_default_backend", "manual_seed", "set_default_backend",
     "arange", "from_dlpack", "full", "ones", "ones_like", "rand", "randn", "tensor", "zeros",
     "zeros_like",
     "bool", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
     "abs", "cat", "clamp", "exp", "log", "matmul", "maximum", "mean", "minimum", "sqrt",
     "stack", "sum", "unbind", "where",
+    "celu", "log_softmax", "prelu", "relu", "selu", "sigmoid", "softmax", "tanh", "threshold",
 ]

@@ -6,8 +6,10 @@ operator below forwards to a function in ``minigrad.ops``, where the math lives;
 methods named like functions (``x.exp()``, ``x.add_(y)``) are in ``tensor_methods``.
 """
 
+import warnings
+
 from minigrad import dtypes
-from minigrad.backends import get_backend
+from minigrad.backends import device_of, get_backend
 from minigrad.tensor_methods import TensorMethods
 
 
@@ -34,19 +36,20 @@ def to_array(data, dtype=None, backend=None, copy=True):
 class Tensor(TensorMethods):
     """An n-dimensional array that can record the ops applied to it for backward."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_out_index", "_backend",
-                 "_version", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "_out_index", "_backend",
+                 "_version", "_hooks", "__weakref__")
     __array_ufunc__ = None  # NOTE: makes `ndarray + Tensor` call Tensor.__radd__
 
     def __init__(self, data, dtype=None, requires_grad=False, backend=None):
         self._backend = get_backend(backend if backend is not None else
                                     (data._backend if isinstance(data, Tensor) else None))
         self.data = to_array(data, dtype, self._backend)
-        self.grad = None
+        self._grad = None
         self.requires_grad = False
         self._ctx = None
         self._out_index = 0
         self._version = 0
+        self._hooks = None  # an autograd.hooks.TensorHooks once a hook is registered
         if requires_grad:
             self.requires_grad_()
 
@@ -55,12 +58,13 @@ class Tensor(TensorMethods):
         """Wrap a backend array without copying or checking (the ops' fast path)."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t.requires_grad = requires_grad
         t._ctx = ctx
         t._out_index = out_index
         t._backend = backend
         t._version = 0
+        t._hooks = None
         return t
 
     # ----------------------------------------------------------------- attributes
@@ -82,12 +86,54 @@ class Tensor(TensorMethods):
         return self._backend.name
 
     @property
+    def device(self):
+        """Where ``data`` lives, as an ``mg.device``: ``cpu`` on NumPy and Numba, ``cuda:N``
+        on CuPy."""
+        return device_of(self._backend)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    @property
+    def grad(self):
+        """The gradient backward accumulated (a Tensor, or ``None``): for leaves, and for
+        non-leaves that ``retain_grad()``; reading it on any other non-leaf warns, as in
+        PyTorch (the engine itself uses ``_grad``)."""
+        grad = self._grad
+        if grad is None and self._ctx is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: grad "
+                                   f"{tuple(value.shape)}, tensor {tuple(self.shape)}")
+        self._grad = value
+
+    @property
+    def retains_grad(self):
+        """Whether this non-leaf keeps its gradient in ``.grad`` (``retain_grad()``)."""
+        hooks = self._hooks
+        return hooks is not None and hooks.retained is not None and self._ctx is not None
+
+    @property
     def is_leaf(self):
         return self._ctx is None
 
     @property
     def grad_fn(self):
-        """The Context of the op that produced this tensor (``None`` for a leaf)."""
+        """The Context of the op that produced this tensor (``None`` for a leaf); its
+        ``next_functions`` lead back to the leaves."""
         return self._ctx
 
     @property
@@ -166,25 +212,6 @@ class Tensor(TensorMethods):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def to(self, target):
-        """A copy on another backend (``"numpy"``, ...) or in another dtype."""
-        if isinstance(target, str) and target in dtypes._BY_NAME:
-            target = dtypes.from_name(target)
-        if isinstance(target, dtypes.DType) or not isinstance(target, str):
-            return ops.cast(self, dtypes.as_dtype(target))
-        backend = get_backend(target)
-        if backend is self._backend:
-            return self
-        out = Tensor._make(backend.asarray(self.numpy(), copy=True), backend)
-        out.requires_grad = self.requires_grad and self._ctx is None
-        return out
-
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def double(self):
-        return self.to(dtypes.float64)
-
     def __repr__(self):
         body = self._backend.format(self.data, prefix="tensor(")
         extras = []
@@ -199,9 +226,23 @@ class Tensor(TensorMethods):
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, gradient=None, retain_graph=False):
-        """Accumulate the gradient of this tensor into ``.grad`` of every leaf it depends on."""
-        engine.backward(self, gradient, retain_graph=retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into ``.grad`` of every leaf it depends on
+        (only of ``inputs``, when given)."""
+        engine.backward(self, gradient, retain_graph, create_graph, None, inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient each time backward computes it;
+        a returned tensor replaces the gradient. Returns a handle: ``handle.remove()``."""
+        return hooks.register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf after backward has added into its ``.grad``."""
+        return hooks.register_post_accumulate_grad_hook(self, hook)
+
+    def retain_grad(self):
+        """Keep this non-leaf's gradient in ``.grad`` after backward (a no-op on leaves)."""
+        hooks.retain_grad(self)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
@@ -274,6 +315,14 @@ class Tensor(TensorMethods):
     __hash__ = object.__hash__
 
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead.")
+
+
 def _rebuild(cls, array, backend, requires_grad, grad):
     """The inverse of ``Tensor.__reduce__``."""
     tensor = Tensor(array, backend=backend)
@@ -286,4 +335,4 @@ def _rebuild(cls, array, backend, requires_grad, grad):
 
 # NOTE: imported last because the autograd engine and the ops are built on Tensor
 from minigrad import ops  # noqa: E402, I001
-from minigrad.autograd import engine  # noqa: E402
+from minigrad.autograd import engine, hooks  # noqa: E402

@@ -93,6 +93,18 @@ def chained_class_explicit(lib, opt):
                                s.StepLR(opt, step_size=100, gamma=0.3)], optimizer=opt)
 
 
+def warmup_warm_restarts(lib, opt):
+    s = sched(lib)
+    return s.SequentialLR(opt, [s.LinearLR(opt, start_factor=0.1, total_iters=15),
+                                s.CosineAnnealingWarmRestarts(opt, T_0=30, T_mult=2,
+                                                              eta_min=1e-4)],
+                          milestones=[15])
+
+
+def warm_restarts(kind="sgd", **kwargs):
+    return Case(lambda lib, opt: sched(lib).CosineAnnealingWarmRestarts(opt, **kwargs), kind)
+
+
 def cyclic(kind="sgd", **kwargs):
     return Case(lambda lib, opt: sched(lib).CyclicLR(opt, **kwargs), kind)
 
@@ -169,6 +181,10 @@ CASES = {
         final_div_factor=100.0),
     "OneCycleLR-no-cycle_momentum": one_cycle(
         "adam", max_lr=1e-2, total_steps=STEPS, pct_start=0.1, cycle_momentum=False),
+    # CosineAnnealingWarmRestarts: fixed and growing periods (fractional epochs: its own file)
+    "CosineAnnealingWarmRestarts-T_mult-1": warm_restarts(T_0=40, eta_min=1e-3),
+    "CosineAnnealingWarmRestarts-T_mult-2-adam": warm_restarts("adam", T_0=10, T_mult=2),
+    "CosineAnnealingWarmRestarts-T_mult-3-T_0-1": warm_restarts(T_0=1, T_mult=3, eta_min=0.01),
     # ReduceLROnPlateau on a scripted metric
     "Plateau-min-rel": plateau(factor=0.5, patience=3),
     "Plateau-min-abs-cooldown": plateau(
@@ -188,6 +204,7 @@ CASES = {
     "SequentialLR-warmup-cosine": Case(warmup_cosine),
     "SequentialLR-three-schedulers": Case(three_phases, "adam"),
     "SequentialLR-with-LambdaLR": Case(three_phases_lambda),
+    "SequentialLR-warmup-warm-restarts": Case(warmup_warm_restarts, "adam"),
     "two-schedulers-ExponentialLR-StepLR": Case(exponential_and_step),
     "two-schedulers-Cosine-MultiStep": Case(cosine_and_multistep, "adam"),
     "ChainedScheduler": Case(chained_class),

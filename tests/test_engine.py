@@ -246,6 +246,8 @@ def test_graph_is_inspectable_through_grad_fn():
     x = mg.tensor([1.0], requires_grad=True)
     y = (x * 2.0).exp()
     assert repr(y.grad_fn) == "<ExpBackward>"
-    (mul_node,) = y.grad_fn.next_functions
-    assert repr(mul_node) == "<MulBackward>"
-    assert mul_node.next_functions == (None, None)
+    ((mul_node, index),) = y.grad_fn.next_functions
+    assert repr(mul_node) == "<MulBackward>" and index == 0
+    (accumulator, _), (constant, _) = mul_node.next_functions
+    assert repr(accumulator) == "<AccumulateGrad>" and accumulator.variable is x
+    assert constant is None

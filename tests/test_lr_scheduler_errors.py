@@ -25,6 +25,7 @@ NOT_AN_OPTIMIZER = {
     "CyclicLR": lambda s, o: s.CyclicLR(o, 0.01, 0.1),
     "OneCycleLR": lambda s, o: s.OneCycleLR(o, 0.1, total_steps=10),
     "ReduceLROnPlateau": lambda s, o: s.ReduceLROnPlateau(o),
+    "CosineAnnealingWarmRestarts": lambda s, o: s.CosineAnnealingWarmRestarts(o, 10),
 }
 
 
@@ -164,6 +165,24 @@ ERRORS = {
     "ReduceLROnPlateau-min_lr-list-length": (
         lambda lib, opt: sched(lib).ReduceLROnPlateau(opt, min_lr=[0.1]), ValueError,
         "expected 2 min_lrs, got 1"),
+    "CosineAnnealingWarmRestarts-T_0-0": (
+        lambda lib, opt: sched(lib).CosineAnnealingWarmRestarts(opt, 0), ValueError,
+        "Expected positive integer T_0, but got 0"),
+    "CosineAnnealingWarmRestarts-float-T_0": (
+        lambda lib, opt: sched(lib).CosineAnnealingWarmRestarts(opt, 2.5), ValueError,
+        "Expected positive integer T_0, but got 2.5"),
+    "CosineAnnealingWarmRestarts-T_mult-0": (
+        lambda lib, opt: sched(lib).CosineAnnealingWarmRestarts(opt, 5, T_mult=0), ValueError,
+        "Expected integer T_mult >= 1, but got 0"),
+    "CosineAnnealingWarmRestarts-float-T_mult": (
+        lambda lib, opt: sched(lib).CosineAnnealingWarmRestarts(opt, 5, T_mult=1.5),
+        ValueError, "Expected integer T_mult >= 1, but got 1.5"),
+    "CosineAnnealingWarmRestarts-eta_min-not-a-number": (
+        lambda lib, opt: sched(lib).CosineAnnealingWarmRestarts(opt, 5, eta_min="0.1"),
+        ValueError, "Expected float or int eta_min, but got 0.1 of type <class 'str'>"),
+    "CosineAnnealingWarmRestarts-negative-epoch": (
+        lambda lib, opt: sched(lib).CosineAnnealingWarmRestarts(opt, 5).step(-1), ValueError,
+        "Expected non-negative epoch, but got -1"),
     "last_epoch-without-initial_lr": (
         lambda lib, opt: sched(lib).StepLR(opt, 3, last_epoch=4), KeyError, "initial_lr"),
 }

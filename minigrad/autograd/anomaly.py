@@ -76,7 +76,7 @@ def check_forward(ctx, args, out):
     bad_inputs = _non_finite(ctx.backend, [t.data for t in inputs])
     origin = ("its inputs already held NaN/inf" if bad_inputs
               else "its inputs were all finite, so this op is where the NaN/inf arose")
-    raise AnomalyError(f"detect_anomaly: {ctx.name} produced NaN or inf in its output "
+    raise AnomalyError(f"detect_anomaly: {ctx.op_name} produced NaN or inf in its output "
                        f"(inputs of shape {shapes}); {origin}. Called at {ctx.site}")
 
 
@@ -84,5 +84,5 @@ def check_backward(node, input_grads):
     """Raise if this node's backward returned a NaN/inf gradient."""
     if _non_finite(node.backend, input_grads):
         where = f"; its forward was called at {node.site}" if node.site else ""
-        raise AnomalyError(f"detect_anomaly: the backward of {node.name} returned a NaN or inf "
+        raise AnomalyError(f"detect_anomaly: the backward of {node.op_name} returned a NaN or inf "
                            f"gradient{where}")

@@ -6,29 +6,73 @@ that reaches it before its ``backward`` runs; gradients shaped like a broadcast 
 summed back to the input's shape here, once for all ops.
 """
 
+import warnings
+
 from minigrad.autograd import anomaly
 from minigrad.autograd.function import freed_graph_message
 from minigrad.autograd.grad_mode import state
+from minigrad.autograd.hooks import AccumulateGrad, accumulator_of, run_grad_hooks
 from minigrad.errors import ShapeError
 from minigrad.tensor import Tensor
 
 
-def backward(tensors, grad_tensors=None, retain_graph=False):
-    """Accumulate d(tensors)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into the ``.grad`` of every leaf that requires grad,
+    or, with ``inputs``, only into theirs (a non-leaf among them starts retaining its grad).
+    ``grad_tensors`` are the gradients to start from (needed for non-scalar outputs)."""
+    if grad_variables is not None:
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.",
+                      FutureWarning, stacklevel=2)
+        if grad_tensors is not None:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both "
+                               "passed to `backward()`. Please only use `grad_tensors`.")
+        grad_tensors = grad_variables
+    if create_graph:
+        raise _double_backward("backward")
     tensors, grad_tensors = _as_sequences(tensors, grad_tensors)
     roots = _root_gradients(tensors, grad_tensors)
-    _run(roots, retain_graph, targets=None)
+    if inputs is None:
+        _run(roots, retain_graph, targets=None)
+        return
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    for t in inputs:
+        t.retain_grad()  # NOTE: as PyTorch: a non-leaf input's .grad fills like a retained one
+    captured = _run(roots, retain_graph, targets=inputs)
+    for index, t in enumerate(inputs):
+        if index in captured and t._ctx is None:
+            _accumulate_grad(t, captured[index], None)
+            _run_post_accumulate_hooks(t)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):
-    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple of Tensors.
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs`` (a tensor, a sequence of them,
+    or a dict of them: the result has the same keys), as a tuple of Tensors.
 
-    Unlike ``backward`` it leaves every ``.grad`` untouched. An input that the outputs do not
-    depend on raises unless ``allow_unused=True`` (then its gradient is ``None``).
+    Unlike ``backward`` it leaves every leaf's ``.grad`` untouched. An input that the outputs
+    do not depend on raises unless ``allow_unused=True`` (its gradient is then ``None``) or
+    ``materialize_grads=True`` (zeros). ``only_inputs`` is ignored, as in PyTorch.
     """
+    if create_graph:
+        raise _double_backward("grad")
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True (vmap over grad_outputs) is not "
+                                  "supported; call grad once per cotangent")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    if isinstance(inputs, dict):
+        keys, values = list(inputs), list(inputs.values())
+        return dict(zip(keys, grad(outputs, values, grad_outputs, retain_graph,
+                                   allow_unused=allow_unused,
+                                   materialize_grads=materialize_grads)))
     outputs, grad_outputs = _as_sequences(outputs, grad_outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = (inputs,) if single else tuple(inputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     for t in inputs:
         if not (isinstance(t, Tensor) and t.requires_grad):
             raise RuntimeError("grad: every input must be a Tensor that requires grad")
@@ -39,14 +83,28 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=Fa
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {index} (shape {tuple(t.shape)}) was not used to "
                                "compute the outputs; pass allow_unused=True if that is intended")
+        if g is None and materialize_grads:
+            g = t._backend.xp.zeros_like(t.data)
         result.append(None if g is None else Tensor._make(g.copy(), t._backend))
     return tuple(result)
 
 
+def _double_backward(name):
+    """The error for ``create_graph=True``; ``retain_graph=None`` then means False, as
+    PyTorch's default (``create_graph``) does."""
+    return NotImplementedError(f"{name}: create_graph=True (double backward) is not "
+                               "supported: backward functions compute on arrays, not on "
+                               "tensors, so a gradient records no graph of its own")
+
+
 def _as_sequences(tensors, grads):
+    """Outputs and their gradients as two tuples of one length; one output may come with
+    its gradient alone or in a list of one (as PyTorch's ``grad_tensors=[g]``)."""
     if isinstance(tensors, Tensor):
         tensors = (tensors,)
-        grads = None if grads is None else (grads,)
+        if grads is not None and not (isinstance(grads, (list, tuple)) and all(
+                g is None or isinstance(g, Tensor) for g in grads)):
+            grads = (grads,)
     tensors = tuple(tensors)
     if grads is None:
         grads = (None,) * len(tensors)
@@ -83,8 +141,9 @@ def _root_gradients(tensors, grads):
     return roots
 
 
-def topological_order(roots):
-    """Every node reachable from ``roots``, each before the nodes it sends gradients to."""
+def topological_order(roots, hooked):
+    """Every node reachable from ``roots``, each before the nodes it sends gradients to.
+    Leaves with hooks among their inputs are appended to the list ``hooked``."""
     order, seen = [], set()
     for root in roots:
         if root in seen:
@@ -94,9 +153,16 @@ def topological_order(roots):
         while stack:
             node, children = stack[-1]
             for child in children:
-                if child is not None and child._ctx is not None and child._ctx not in seen:
-                    seen.add(child._ctx)
-                    stack.append((child._ctx, iter(child._ctx.inputs)))
+                if child is None:
+                    continue
+                producer = child._ctx
+                if producer is None:
+                    if child._hooks is not None:
+                        hooked.append(child)
+                    continue
+                if producer not in seen:
+                    seen.add(producer)
+                    stack.append((producer, iter(producer.inputs)))
                     break
             else:
                 stack.pop()
@@ -105,13 +171,35 @@ def topological_order(roots):
     return order
 
 
+def _with_accumulators(order, leaves):
+    """``order`` with the ``AccumulateGrad`` node of each of ``leaves`` right after the
+    last node that sends it a gradient, the leaves of one node in argument order: PyTorch
+    runs a leaf's node as soon as its gradient is complete. A leaf no node uses (a root of
+    backward) goes first."""
+    by_id = {id(t): t for t in leaves}
+    last = dict.fromkeys(by_id, -1)
+    for position, node in enumerate(order):
+        for t in node.inputs:
+            if t is not None and id(t) in last:
+                last[id(t)] = position
+    result = [accumulator_of(t) for key, t in by_id.items() if last[key] == -1]
+    for position, node in enumerate(order):
+        result.append(node)
+        for t in node.inputs:
+            if t is not None and last.get(id(t)) == position:
+                result.append(accumulator_of(t))
+                last[id(t)] = None  # NOTE: once, even for a leaf passed twice to one op
+    return result
+
+
 def _run(roots, retain_graph, targets):
     """Propagate gradients from ``roots``; return {target index: gradient} when capturing.
 
     With ``targets`` (autograd.grad) the gradients reaching those tensors are captured and no
-    ``.grad`` is written; otherwise leaves accumulate into ``.grad``.
+    leaf's ``.grad`` is written; otherwise leaves accumulate into ``.grad``. Tensor hooks and
+    retained gradients work either way.
     """
-    leaf_targets, node_targets = {}, {}
+    leaf_targets, node_targets = ({}, {}) if targets is not None else (None, None)
     for index, t in enumerate(targets or ()):
         if t._ctx is None:
             leaf_targets[id(t)] = index
@@ -121,46 +209,64 @@ def _run(roots, retain_graph, targets):
     pending = {}  # node -> {output index: its gradient, summed over the paths so far}
 
     def deliver(tensor, g, others):
-        """Route ``g`` to the node that made ``tensor``, a captured target, or a leaf's grad.
+        """Route ``g`` to the node of ``tensor``, a captured target, or a leaf's grad.
         ``others`` are the arrays ``g`` must not be shared with (None: always copy)."""
         node = tensor._ctx
-        if node is not None:
-            grads = pending.get(node)
-            if grads is None:
-                pending[node] = {tensor._out_index: g}
-            else:
-                _add_into(grads, tensor._out_index, g)
-        elif targets is not None:
-            index = leaf_targets.get(id(tensor))
-            if index is not None:
-                _add_into(captured, index, g)
+        if node is None:
+            if leaf_targets is not None:  # capturing: only the inputs' gradients matter
+                index = leaf_targets.get(id(tensor))
+                if index is None:
+                    return
+                if tensor._hooks is None:
+                    _add_into(captured, index, g)
+                    return
+            elif tensor._hooks is None:
+                _accumulate_grad(tensor, g, others)
+                return
+            # NOTE: a leaf with hooks has a node of its own, so they run once, on the
+            # gradient summed over every path (see _with_accumulators)
+            node = accumulator_of(tensor)
+        grads = pending.get(node)
+        if grads is None:
+            pending[node] = {tensor._out_index: g}
         else:
-            _accumulate_leaf(tensor, g, others)
+            _add_into(grads, tensor._out_index, g)
 
+    starts, hooked = [], []  # the root nodes, and the leaves with hooks
     for t, g in roots:
         deliver(t, g, None)
+        if t._ctx is not None:
+            starts.append(t._ctx)
+        elif t._hooks is not None:
+            hooked.append(t)
 
     previous_mode = state.grad_enabled
     state.grad_enabled = False  # NOTE: backward math must not record a graph of its own
     try:
-        for node in topological_order([t._ctx for t, _ in roots if t._ctx is not None]):
+        order = topological_order(starts, hooked)
+        for node in _with_accumulators(order, hooked) if hooked else order:
             grads = pending.pop(node, None)
             if grads is None:
                 continue
+            if node.released:
+                raise RuntimeError(freed_graph_message(node))
+            if node.tensor_hooks is not None:
+                _run_tensor_hooks(node, grads)
+                if type(node) is AccumulateGrad:
+                    _finish_leaf(node.variable, grads[0], leaf_targets, captured)
+                    continue
             if node_targets:
                 for out_index, g in grads.items():
                     index = node_targets.get((node, out_index))
                     if index is not None:
                         captured[index] = g
-            if node.released:
-                raise RuntimeError(freed_graph_message(node))
             grad_outputs = (grads[0],) if node.outputs_meta is None else _grad_outputs(node, grads)
             input_grads = node.impl.backward(node, *grad_outputs)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             inputs = node.inputs
             if len(input_grads) != len(inputs):
-                raise RuntimeError(f"{node.name}: backward returned {len(input_grads)} "
+                raise RuntimeError(f"{node.op_name}: backward returned {len(input_grads)} "
                                    f"gradients for {len(inputs)} forward arguments")
             if state.anomaly:
                 anomaly.check_backward(node, input_grads)
@@ -175,6 +281,36 @@ def _run(roots, retain_graph, targets):
     finally:
         state.grad_enabled = previous_mode
     return captured
+
+
+def _run_tensor_hooks(node, grads):
+    """The hooks of the tensors ``node`` holds gradients for (its outputs; a leaf, for an
+    ``AccumulateGrad``), each on its summed gradient, which a hook may replace; then
+    ``.grad`` of the non-leaves that retain it."""
+    for out_index, hooks in node.tensor_hooks.items():
+        g = grads.get(out_index)
+        if g is None:
+            continue
+        g = grads[out_index] = run_grad_hooks(hooks.grad_hooks, g, node.backend)
+        tensor = None if hooks.retained is None else hooks.retained()
+        if tensor is not None:
+            _accumulate_grad(tensor, g, None)
+
+
+def _finish_leaf(leaf, g, leaf_targets, captured):
+    """What a leaf's ``AccumulateGrad`` node does once its hooks ran: add ``g`` into
+    ``.grad`` and run the post-accumulate hooks, or, when capturing, capture it."""
+    if leaf_targets is None:
+        _accumulate_grad(leaf, g, None)
+        _run_post_accumulate_hooks(leaf)
+    else:
+        captured[leaf_targets[id(leaf)]] = g
+
+
+def _run_post_accumulate_hooks(leaf):
+    if leaf._hooks is not None:
+        for hook in list(leaf._hooks.post_accumulate.values()):
+            hook(leaf)
 
 
 def _add_into(sums, key, g):
@@ -197,10 +333,10 @@ def _conform(node, position, tensor, g):
     shape = data.shape
     if g.shape != shape:
         g = sum_to_shape(node.xp, g, shape, lambda: (
-            f"{node.name}: backward returned a gradient of shape {tuple(g.shape)} for argument "
+            f"{node.op_name}: backward returned a gradient of shape {tuple(g.shape)} for argument "
             f"{position} of shape {tuple(shape)}"))
     if g.dtype is not data.dtype and g.dtype != data.dtype:
-        raise TypeError(f"{node.name}: backward returned a {g.dtype} gradient for argument "
+        raise TypeError(f"{node.op_name}: backward returned a {g.dtype} gradient for argument "
                         f"{position}, which is {data.dtype}")
     return g
 
@@ -229,10 +365,10 @@ def _is_fresh(g, others):
     return True
 
 
-def _accumulate_leaf(leaf, g, others):
-    """``leaf.grad += g``, in place so references to ``.grad`` stay valid."""
-    if leaf.grad is None:
-        g = leaf._backend.ensure_array(g if _is_fresh(g, others) else g.copy())
-        leaf.grad = Tensor._make(g, leaf._backend)
+def _accumulate_grad(tensor, g, others):
+    """``tensor.grad += g``, in place so references to ``.grad`` stay valid."""
+    if tensor._grad is None:
+        g = tensor._backend.ensure_array(g if _is_fresh(g, others) else g.copy())
+        tensor._grad = Tensor._make(g, tensor._backend)
     else:
-        leaf.grad.data += g
+        tensor._grad.data += g

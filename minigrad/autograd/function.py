@@ -9,6 +9,7 @@ import re
 
 from minigrad.autograd import anomaly
 from minigrad.autograd.grad_mode import state
+from minigrad.autograd.hooks import accumulator_of
 from minigrad.errors import BackendError, DTypeError, ShapeError
 from minigrad.tensor import Tensor
 
@@ -27,6 +28,7 @@ class Context:
     outputs_meta = None  # (shape, dtype) per output, kept for multi-output ops
     released = False
     site = None  # where forward was called, recorded in anomaly mode
+    tensor_hooks = None  # output index -> TensorHooks, once a hook or retain_grad is set
     _saved = ()
     _versions = ()  # (input tensor, its version) for each saved input array
     _non_differentiable = ()
@@ -39,17 +41,24 @@ class Context:
         self.needs_input_grad = needs_input_grad
 
     def __repr__(self):
-        return f"<{self.fn.__name__}Backward>"
+        return f"<{self.name()}>"
+
+    def name(self):
+        """The node's name, as PyTorch's ``grad_fn.name()``: ``MulBackward``."""
+        return f"{self.fn.__name__}Backward"
 
     @property
-    def name(self):
-        """The op's user-facing name (``matmul``, ``log_softmax``, ...)."""
+    def op_name(self):
+        """The op's user-facing name (``matmul``, ``log_softmax``, ...), for messages."""
         return self.fn.op_name
 
     @property
     def next_functions(self):
-        """The nodes this one sends gradients to (``None`` for leaves), as in PyTorch."""
-        return tuple(t._ctx if t is not None else None for t in self.inputs)
+        """Where this node sends gradients, as PyTorch: one ``(node, output index)`` pair
+        per forward argument, the node being the op that made the input, the input's
+        ``AccumulateGrad`` for a leaf that requires grad, or ``None`` (an input that needs
+        no gradient, or an argument that is no tensor, such as a ``dim``)."""
+        return tuple(_edge(t) for t in self.inputs)
 
     def save_for_backward(self, *arrays):
         self._saved = arrays
@@ -61,7 +70,7 @@ class Context:
         for tensor, version in self._versions:
             if tensor._version != version:
                 raise RuntimeError(
-                    f"{self.name}: an array saved for backward was modified in place: its "
+                    f"{self.op_name}: an array saved for backward was modified in place: its "
                     f"tensor of shape {tuple(tensor.shape)} is at version {tensor._version}, "
                     f"expected version {version}. Recompute the forward pass after changing it.")
         return self._saved
@@ -76,12 +85,20 @@ class Context:
         self.released = True
 
 
+def _edge(tensor):
+    if tensor is None:
+        return (None, 0)
+    if tensor._ctx is None:
+        return (accumulator_of(tensor), 0)
+    return (tensor._ctx, tensor._out_index)
+
+
 def _snake_case(name):
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def freed_graph_message(ctx):
-    return (f"Trying to backward through the graph a second time: the arrays {ctx.name} saved "
+    return (f"Trying to backward through the graph a second time: the arrays {ctx.op_name} saved "
             "were freed by the first backward. Pass retain_graph=True to the first backward "
             "(or autograd.grad) if you need to backward twice.")
 

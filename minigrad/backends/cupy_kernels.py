@@ -7,7 +7,7 @@ CuPy executes on the GPU as it is. None of this has run on a GPU yet (none is le
 from minigrad.backends.fused_base import FusedElementwise, FusedExactGelu
 
 # CUDA source of each fused activation: (forward body, backward body), on elements
-# x (input), y (output), g (incoming gradient), p (the op's parameter).
+# x (input), y (output), g (incoming gradient), p and q (the op's parameters, in order).
 ELEMENTWISE_SOURCES = {
     "relu": ("y = x <= 0 ? (T)0 : x", "out = y <= 0 ? (T)0 : g"),
     "leaky_relu": ("y = x > 0 ? x : x * (T)p", "out = x > 0 ? g : g * (T)p"),
@@ -18,6 +18,15 @@ ELEMENTWISE_SOURCES = {
     "gelu": ("y = (T)0.5 * x * ((T)1 + erf(x * (T)0.7071067811865476))",
              "out = g * ((T)0.5 * ((T)1 + erf(x * (T)0.7071067811865476))"
              " + x * (T)0.3989422804014327 * exp((T)-0.5 * x * x))"),
+    # NOTE: the piecewise ones take PyTorch's sides at the kinks and let NaN through as the
+    # generic ops do (minigrad/backends/numba_kernels/piecewise_loops.py says which)
+    "hardtanh": ("y = x < (T)p ? (T)p : (x > (T)q ? (T)q : x)",
+                 "out = (x <= (T)p || x >= (T)q) ? (T)0 : g"),
+    "hardswish": ("T r = x + (T)3; y = x * (r < (T)0 ? (T)0 : (r > (T)6 ? (T)6 : r)) / (T)6",
+                  "out = x <= (T)-3 ? (T)0 : (x < (T)3 ? g * (x / (T)3 + (T)0.5) : g)"),
+    "hardsigmoid": ("T r = x + (T)3; y = (r < (T)0 ? (T)0 : (r > (T)6 ? (T)6 : r)) / (T)6",
+                    "out = (x > (T)-3 && x < (T)3) ? g * (T)0.1666666716337204 : (T)0"),
+    "threshold": ("y = x <= (T)p ? (T)q : x", "out = x <= (T)p ? (T)0 : g"),
 }
 
 
@@ -29,18 +38,25 @@ class _CupyElementwise(FusedElementwise):
     @classmethod
     def compile(cls, cupy):
         forward, backward = ELEMENTWISE_SOURCES[cls.name]
-        cls.forward_kernel = cupy.ElementwiseKernel("T x, float64 p", "T y", forward,
-                                                    f"minigrad_{cls.name}_forward")
-        cls.backward_kernel = cupy.ElementwiseKernel("T x, T y, T g, float64 p", "T out",
-                                                     backward, f"minigrad_{cls.name}_backward")
+        cls.forward_kernel = cupy.ElementwiseKernel("T x, float64 p, float64 q", "T y",
+                                                    forward, f"minigrad_{cls.name}_forward")
+        cls.backward_kernel = cupy.ElementwiseKernel("T x, T y, T g, float64 p, float64 q",
+                                                     "T out", backward,
+                                                     f"minigrad_{cls.name}_backward")
 
     @classmethod
     def forward_loop(cls, x, params, y):
-        cls.forward_kernel(x, float(params[0]) if params else 0.0, y)
+        cls.forward_kernel(x, *_two(params), y)
 
     @classmethod
     def backward_loop(cls, x, y, params, g, out):
-        cls.backward_kernel(x, y, g, float(params[0]) if params else 0.0, out)
+        cls.backward_kernel(x, y, g, *_two(params), out)
+
+
+def _two(params):
+    """The op's first two parameters as floats for the kernels' p and q (0.0 if absent)."""
+    padded = (*params, 0.0, 0.0)
+    return float(padded[0]), float(padded[1])
 
 
 def _kernel_class(op_name):
@@ -55,11 +71,11 @@ class _Gelu(FusedExactGelu, _CupyElementwise):
 
     @classmethod
     def forward_loop(cls, x, params, y):
-        cls.forward_kernel(x, 0.0, y)
+        cls.forward_kernel(x, 0.0, 0.0, y)
 
     @classmethod
     def backward_loop(cls, x, y, params, g, out):
-        cls.backward_kernel(x, y, g, 0.0, out)
+        cls.backward_kernel(x, y, g, 0.0, 0.0, out)
 
 
 KERNEL_CLASSES = {
@@ -69,6 +85,10 @@ KERNEL_CLASSES = {
     "sigmoid": _kernel_class("sigmoid"),
     "tanh": _kernel_class("tanh"),
     "gelu": _Gelu,
+    "hardtanh": _kernel_class("hardtanh"),
+    "hardswish": _kernel_class("hardswish"),
+    "hardsigmoid": _kernel_class("hardsigmoid"),
+    "threshold": _kernel_class("threshold"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Datasets: ``TensorDataset``, scikit-learn's digits, and synthetic spirals for notebooks.
+"""The bundled data sets: scikit-learn's digits, and synthetic spirals for notebooks.
 
 This module works on the host with NumPy (data arrive as NumPy arrays before they become
 tensors), which is why it may import NumPy directly.
@@ -11,25 +11,6 @@ import numpy as np
 from minigrad.tensor import Tensor
 
 Split = namedtuple("Split", ["x_train", "y_train", "x_test", "y_test"])
-
-
-class TensorDataset:
-    """Samples are the i-th rows of the given tensors (e.g. inputs and labels)."""
-
-    def __init__(self, *tensors):
-        if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
-        sizes = {len(t) for t in tensors}
-        if len(sizes) != 1:
-            shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
-            raise ValueError(f"Size mismatch between tensors: first dims differ ({shapes})")
-        self.tensors = tuple(tensors)
-
-    def __len__(self):
-        return len(self.tensors[0])
-
-    def __getitem__(self, index):
-        return tuple(t[index] for t in self.tensors)
 
 
 def load_digits(test_fraction=0.2, seed=0, dtype="float32"):

@@ -5,16 +5,22 @@ classes in its ``__all__``, and they are all exported here: a new layer needs no
 # NOTE: star imports driven by each family's __all__ (see minigrad/ops/__init__.py)
 from minigrad.nn import functional, init, layers, utils
 from minigrad.nn.layers.activation import *  # noqa: F403
+from minigrad.nn.layers.activation_piecewise import *  # noqa: F403
+from minigrad.nn.layers.activation_smooth import *  # noqa: F403
 from minigrad.nn.layers.container import *  # noqa: F403
 from minigrad.nn.layers.dropout import *  # noqa: F403
 from minigrad.nn.layers.linear import *  # noqa: F403
 from minigrad.nn.layers.loss import *  # noqa: F403
 from minigrad.nn.layers.normalization import *  # noqa: F403
+from minigrad.nn.layers.parameter_container import *  # noqa: F403
 from minigrad.nn.layers.recurrent import *  # noqa: F403
+from minigrad.nn.layers.shape import *  # noqa: F403
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 
 __all__ = ["functional", "init", "utils", "Module", "Parameter",
            *layers.container.__all__, *layers.linear.__all__, *layers.activation.__all__,
            *layers.normalization.__all__, *layers.dropout.__all__, *layers.loss.__all__,
-           *layers.recurrent.__all__]
+           *layers.recurrent.__all__, *layers.parameter_container.__all__,
+           *layers.shape.__all__, *layers.activation_piecewise.__all__,
+           *layers.activation_smooth.__all__]

@@ -2,14 +2,19 @@
 
 from minigrad.errors import ShapeError
 from minigrad.ops import activation as _activation
+from minigrad.ops import activation_piecewise as _activation_piecewise
+from minigrad.ops import activation_smooth as _activation_smooth
 from minigrad.ops import dropout as _dropout
 from minigrad.ops import loss as _loss
 from minigrad.ops import normalization as _norm
 from minigrad.ops.activation import *  # noqa: F403 - every activation, by its __all__
+from minigrad.ops.activation_piecewise import *  # noqa: F403
+from minigrad.ops.activation_smooth import *  # noqa: F403
 from minigrad.ops.linalg import linear
 from minigrad.tensor import Tensor
 
-__all__ = ["linear", *_activation.__all__, "batch_norm", "layer_norm", "dropout", "mse_loss",
+__all__ = ["linear", *_activation.__all__, *_activation_piecewise.__all__,
+           *_activation_smooth.__all__, "batch_norm", "layer_norm", "dropout", "mse_loss",
            "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits"]
 
 

@@ -1,61 +1,74 @@
-"""``Module``: the base of every layer: parameters, buffers, submodules, modes, state dicts
-and hooks, with PyTorch's names and key formats."""
+"""``Module``: the base of every layer: parameters, buffers, submodules, traversal, modes,
+hooks and printing, with PyTorch's names, rules and key formats. State dicts and
+conversion between backends and dtypes live in ``module_state.py``."""
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
-from minigrad import dtypes
-from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
-from minigrad.backends import get_backend
+from minigrad.autograd.grad_mode import is_grad_enabled
 from minigrad.nn.hooks import BackwardHookState, InputGradTap, OutputGradTap
+from minigrad.nn.module_state import ModuleStateMixin
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 from minigrad.utils.grads import zero_grads
 from minigrad.utils.hooks import RemovableHandle
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
-
-class Module:
+class Module(ModuleStateMixin):
     """Base class of layers and models: subclass it, set layers and Parameters as attributes
     in ``__init__``, and write ``forward``."""
 
     def __init__(self):
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_non_persistent", set())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
-        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        for name, value in (("training", True), ("_parameters", OrderedDict()),
+                            ("_buffers", OrderedDict()), ("_non_persistent_buffers_set", set()),
+                            ("_modules", OrderedDict()), ("_forward_pre_hooks", OrderedDict()),
+                            ("_forward_hooks", OrderedDict()), ("_backward_hooks", OrderedDict())):
+            object.__setattr__(self, name, value)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  '"forward" function')
 
     # ------------------------------------------------------------- registration
     def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("call super().__init__() before assigning attributes to a "
-                                 f"{type(self).__name__}")
-        params, buffers, modules = self._parameters, self._buffers, self._modules
-        if isinstance(value, (Parameter, Module)):
-            home = params if isinstance(value, Parameter) else modules
-            for registry in (params, buffers, modules):
-                if registry is not home:
-                    registry.pop(name, None)
-            self.__dict__.pop(name, None)
-            home[name] = value  # a reassigned name keeps its place in the order
-            return
-        for registry, kind, allowed in ((params, "parameter", "a Parameter"),
-                                        (buffers, "buffer", "a Tensor"),
-                                        (modules, "submodule", "a Module")):
-            if name in registry:
-                if not (value is None or (registry is buffers and isinstance(value, Tensor))):
-                    raise TypeError(f"cannot assign {type(value).__name__} as {kind} {name!r} "
-                                    f"({allowed} or None is expected)")
-                registry[name] = value
-                return
-        object.__setattr__(self, name, value)
+        """PyTorch's rules: a Parameter or a Module registers under ``name`` (dropping any
+        other member of that name); a registered parameter or submodule takes only its kind
+        or None (which keeps the name registered); a buffer takes a Tensor or None."""
+        params, modules = self.__dict__.get("_parameters"), self.__dict__.get("_modules")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self._forget(name, self._buffers, self._modules)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                                "(minigrad.nn.Parameter or None expected)")
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            if modules is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name, self._parameters, self._buffers)
+            modules[name] = value
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                "(minigrad.nn.Module or None expected)")
+            modules[name] = value
+        elif name in self.__dict__.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                "(minigrad.Tensor or None expected)")
+            self._buffers[name] = value  # keeps its persistence
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name, *registries):
+        """Drop ``name`` from the instance dict and ``registries`` (before it is registered
+        as something else)."""
+        self.__dict__.pop(name, None)
+        for registry in registries:
+            registry.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name):
         for registry in ("_parameters", "_buffers", "_modules"):
@@ -68,78 +81,186 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
+                self._non_persistent_buffers_set.discard(name)
                 return
         object.__delattr__(self, name)
 
+    def __dir__(self):
+        keys = (dir(type(self)) + list(self.__dict__) + list(self._parameters)
+                + list(self._modules) + list(self._buffers))
+        return sorted(k for k in keys if not k[0].isdigit())
+
+    def _check_new_name(self, name, kind, registry):
+        """PyTorch's checks on a name to register: a str, no dot, not empty, and not
+        already an attribute of another kind."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError(f"{kind} name can't contain \".\", got: {name}")
+        if name == "":
+            raise KeyError(f"{kind} name can't be empty string \"\"")
+        if hasattr(self, name) and name not in registry:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name, param):
-        """Register ``param`` (a Parameter or None) under ``name``."""
+        """Register ``param`` (a Parameter, or None for an absent one such as a bias turned
+        off) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_new_name(name, "parameter", self._parameters)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign {type(param).__name__} as parameter {name!r} "
-                            "(a Parameter or None is required)")
-        self.__dict__.pop(name, None)
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                            "(minigrad.nn.Parameter or None required)")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        """Register a tensor that is state but not learned (running statistics)."""
-        self.__dict__.pop(name, None)
+        """Register a tensor that is state but not learned (running statistics); a
+        non-persistent buffer stays out of the state dict."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_new_name(name, "buffer", self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                            "(minigrad.Tensor or None required)")
         self._buffers[name] = tensor
-        if not persistent:
-            self._non_persistent.add(name)
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """Register ``module`` (or None) as the child ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        self._check_new_name(name, "module", self._modules)
         self._modules[name] = module
 
-    # ------------------------------------------------------------- traversal
-    def named_modules(self, prefix="", remove_duplicate=True):
-        """(name, module) for this module and every descendant; a module reachable by
-        several names is listed once unless ``remove_duplicate=False``."""
-        seen, stack = set(), [(prefix, self)]
-        while stack:
-            name, module = stack.pop()
-            if remove_duplicate and id(module) in seen:
-                continue
-            seen.add(id(module))
-            yield name, module
-            children = [(f"{name}.{n}" if name else n, m)
-                        for n, m in module._modules.items() if m is not None]
-            stack.extend(reversed(children))
+    def register_module(self, name, module):
+        """The same as ``add_module``."""
+        self.add_module(name, module)
 
-    def modules(self):
-        return (m for _, m in self.named_modules())
+    # ------------------------------------------------------------- lookup by dotted name
+    def get_submodule(self, target):
+        """The submodule at the dotted path ``target`` (``""`` is self)."""
+        module = self
+        for item in target.split(".") if target else ():
+            if not hasattr(module, item):
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return module
+
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at the dotted path ``target``; with ``strict`` the path must exist."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def _get_member(self, target):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        return module, name
+
+    def get_parameter(self, target):
+        """The parameter at the dotted path ``target`` (``"0.weight"``)."""
+        module, name = self._get_member(target)
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        module, name = self._get_member(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
+    # ------------------------------------------------------------- traversal
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for this module and every descendant, depth first; a module
+        reachable by several names is listed once unless ``remove_duplicate=False``."""
+        memo = set() if memo is None else memo
+        if self in memo:
+            return
+        if remove_duplicate:
+            memo.add(self)
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                                remove_duplicate)
+
+    def modules(self, remove_duplicate=True):
+        return (m for _, m in self.named_modules(remove_duplicate=remove_duplicate))
 
     def named_children(self):
-        return ((n, m) for n, m in self._modules.items() if m is not None)
+        """(name, module) for each direct child, a child under two names once."""
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and module not in seen:
+                seen.add(module)
+                yield name, module
 
     def children(self):
         return (m for _, m in self.named_children())
 
-    def _named_members(self, registry, recurse):
-        seen = set()
-        modules = self.named_modules() if recurse else [("", self)]
-        for prefix, module in modules:
+    def _named_members(self, registry, prefix, recurse, remove_duplicate):
+        seen = set()  # NOTE: ids: Tensor's == is elementwise, so tensors can't go in a set
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
+        for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
-                yield (f"{prefix}.{name}" if prefix else name), value
+                if remove_duplicate:
+                    seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
-    def named_parameters(self, recurse=True):
-        return self._named_members("_parameters", recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, parameter) of this module and, with ``recurse``, every descendant;
+        a parameter shared by several modules is listed once unless
+        ``remove_duplicate=False``."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
-        return (p for _, p in self.named_parameters(recurse))
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, recurse=True):
-        return self._named_members("_buffers", recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, buffer), as ``named_parameters``."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
-        return (b for _, b in self.named_buffers(recurse))
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and then on self; returns self.
+        The usual use is initializing weights: ``model.apply(init_weights)``."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
 
     # ------------------------------------------------------------- modes
     def train(self, mode=True):
-        """Training mode (dropout active, batch statistics); returns self."""
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Training mode (dropout active, batch statistics) for self and every descendant;
+        returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -151,79 +272,11 @@ class Module:
         zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` of every parameter (freezing a part of a model); returns
+        self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
-
-    # ------------------------------------------------------------- conversion
-    def to(self, target):
-        """Move parameters and buffers to a backend, or floating ones to a dtype, in place."""
-        for tensor in list(self.parameters()) + list(self.buffers()):
-            _convert_in_place(tensor, target)
-            if tensor.grad is not None:
-                _convert_in_place(tensor.grad, target)
-        return self
-
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def double(self):
-        return self.to(dtypes.float64)
-
-    # ------------------------------------------------------------- state
-    def state_dict(self):
-        """An ordered dict of name -> NumPy array copy, with PyTorch's key names."""
-        state = OrderedDict()
-        for prefix, module in self.named_modules(remove_duplicate=False):
-            dot = f"{prefix}." if prefix else ""
-            for name, p in module._parameters.items():
-                if p is not None:
-                    state[dot + name] = p.numpy().copy()
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent:
-                    state[dot + name] = b.numpy().copy()
-        return state
-
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy values into parameters and buffers in place (anything ``numpy.asarray`` takes,
-        PyTorch tensors included). Names and shapes are checked; with ``strict`` a missing or
-        unexpected key is an error too. Values are cast to each tensor's dtype, as PyTorch
-        does. Returns ``(missing_keys, unexpected_keys)``."""
-        targets = OrderedDict()
-        for prefix, module in self.named_modules(remove_duplicate=False):
-            dot = f"{prefix}." if prefix else ""
-            for registry in (module._parameters, module._buffers):
-                for name, t in registry.items():
-                    if t is not None and name not in module._non_persistent:
-                        targets[dot + name] = t
-        missing = [k for k in targets if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in targets]
-        errors = []
-        if strict and unexpected:
-            errors.append("Unexpected key(s) in state_dict: "
-                          + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-        if strict and missing:
-            errors.append("Missing key(s) in state_dict: "
-                          + ", ".join(f'"{k}"' for k in missing) + ". ")
-        values = {}
-        for key, tensor in targets.items():
-            if key not in state_dict:
-                continue
-            value = _host_array(state_dict[key])
-            if tuple(value.shape) != tuple(tensor.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(value.shape)} from checkpoint, the shape in current "
-                              f"model is {tuple(tensor.shape)}.")
-            values[key] = value
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        with no_grad():
-            for key, value in values.items():
-                tensor = targets[key]
-                tensor.data[...] = tensor._backend.asarray(value, dtype=tensor.data.dtype)
-                tensor._version += 1
-        return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------- hooks and calling
     def register_forward_pre_hook(self, hook):
@@ -275,37 +328,39 @@ class Module:
         return args, state
 
     # ------------------------------------------------------------- printing
+    def _get_name(self):
+        return type(self).__name__
+
     def extra_repr(self):
-        """The text inside this module's parentheses in ``repr``."""
+        """The text inside this module's parentheses in ``repr`` (one line per item)."""
         return ""
 
     def __repr__(self):
-        lines = [f"({name}): " + repr(module).replace("\n", "\n  ")
-                 for name, module in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
+        """PyTorch's layout: a one-line ``extra_repr`` inline, otherwise one indented line
+        per ``extra_repr`` line and then one per child."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + add_indent(repr(module), 2)
+                       for name, module in self._modules.items()]
+        head = self._get_name() + "("
+        if len(extra_lines) == 1 and not child_lines:
+            return head + extra_lines[0] + ")"
+        lines = extra_lines + child_lines
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _host_array(value):
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a PyTorch tensor
-        value = value.detach().cpu()
-    if isinstance(value, Tensor):
-        return value.numpy()
-    return get_backend("numpy").asarray(value)
+def add_indent(text, spaces):
+    """``text`` with every line after the first indented by ``spaces`` (blank lines stay
+    empty), as PyTorch nests a child's repr."""
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])
 
 
-def _convert_in_place(tensor, target):
-    """Give ``tensor`` another backend or floating dtype, keeping the object (and so every
-    reference an optimizer holds)."""
-    if isinstance(target, str) and target not in dtypes._BY_NAME:
-        backend = get_backend(target)
-        if backend is not tensor._backend:
-            tensor.data = backend.asarray(tensor.numpy(), copy=True)
-            tensor._backend = backend
-        return
-    dtype = dtypes.as_dtype(target)
-    if tensor.data.dtype.kind == "f" and tensor.dtype != dtype:
-        tensor.data = tensor.data.astype(dtype.name)
-        tensor._version += 1
+def _typename(value):
+    """A value's type as error messages name it (``int``, ``minigrad.tensor.Tensor``)."""
+    cls = type(value)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"

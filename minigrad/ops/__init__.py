@@ -6,14 +6,27 @@ no edit here. (The losses, normalization and dropout are called through
 
 # NOTE: star imports driven by each family's __all__, so that the family file is the one
 # place an op is declared and exported
-from minigrad.ops import activation, elementwise, indexing, linalg, reduction, shape
+from minigrad.ops import (
+    activation,
+    activation_piecewise,
+    activation_smooth,
+    elementwise,
+    indexing,
+    linalg,
+    reduction,
+    shape,
+)
 from minigrad.ops.activation import *  # noqa: F403
+from minigrad.ops.activation_piecewise import *  # noqa: F403
+from minigrad.ops.activation_smooth import *  # noqa: F403
 from minigrad.ops.elementwise import *  # noqa: F403
 from minigrad.ops.indexing import *  # noqa: F403
 from minigrad.ops.linalg import *  # noqa: F403
 from minigrad.ops.reduction import *  # noqa: F403
 from minigrad.ops.shape import *  # noqa: F403
 
-__all__ = ["activation", "elementwise", "indexing", "linalg", "reduction", "shape",
-           *activation.__all__, *elementwise.__all__, *indexing.__all__, *linalg.__all__,
+__all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwise", "indexing",
+           "linalg", "reduction", "shape",
+           *activation.__all__, *activation_piecewise.__all__, *activation_smooth.__all__,
+           *elementwise.__all__, *indexing.__all__, *linalg.__all__,
            *reduction.__all__, *shape.__all__]

@@ -1,6 +1,11 @@
 """Adam and AdamW (Kingma and Ba, 2015; Loshchilov and Hutter, 2019)."""
 
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import (
+    Optimizer,
+    implementation_flags,
+    regularized_grad,
+    start_state,
+)
 
 
 def lerp_(start, end, weight):
@@ -12,6 +17,19 @@ def lerp_(start, end, weight):
         start[...] = end - (end - start) * (1 - weight)
 
 
+def check_adam_arguments(lr, betas, eps, weight_decay):
+    """The checks, and messages, PyTorch's Adam family shares."""
+    if lr < 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps < 0.0:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+    if weight_decay < 0.0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 class Adam(Optimizer):
     """PyTorch's Adam:
 
@@ -20,40 +38,28 @@ class Adam(Optimizer):
         param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
 
-    decoupled_weight_decay = False
-
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        for index, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        check_adam_arguments(lr, betas, eps, weight_decay)
+        if not all(isinstance(beta, float) for beta in betas):
+            raise ValueError("betas must be either both floats or both Tensors")
+        flags = implementation_flags(type(self).__name__, foreach=foreach,
+                                     capturable=capturable, differentiable=differentiable,
+                                     fused=fused)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay, **flags))
 
     def _update(self, param, grad, group, state):
         xp, p = param._backend.xp, param.data
-        g = -grad if group["maximize"] else grad
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
-        if not state:
-            state["step"] = 0.0
-            state["exp_avg"] = xp.zeros_like(p)
-            state["exp_avg_sq"] = xp.zeros_like(p)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p)
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        start_state(state, param, "exp_avg", "exp_avg_sq",
+                    *(["max_exp_avg_sq"] if group["amsgrad"] else []))
         state["step"] += 1
         step = state["step"]
-        if wd:
-            if self.decoupled_weight_decay:
-                p *= 1 - lr * wd
-            else:
-                g = g + wd * p
+        g = regularized_grad(param, grad, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         lerp_(m, g, 1 - beta1)
         v *= beta2
@@ -70,8 +76,15 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: ``param *= 1 - lr * weight_decay`` before the step."""
 
-    decoupled_weight_decay = True
-
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # NOTE: as PyTorch: AdamW stays decoupled, whatever
+            group["decoupled_weight_decay"] = True  # an Adam state dict says

@@ -1,7 +1,12 @@
 """RMSprop (Hinton's lecture 6e), with PyTorch's momentum and centred variants."""
 
 from minigrad.optim.adam import lerp_
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import (
+    Optimizer,
+    implementation_flags,
+    regularized_grad,
+    start_state,
+)
 
 
 class RMSprop(Optimizer):
@@ -11,8 +16,10 @@ class RMSprop(Optimizer):
         buf = momentum * buf + g / avg, param -= lr * buf   (or param -= lr * g / avg)
     """
 
+    # NOTE: no keyword-only marker: PyTorch's RMSprop takes every argument by position
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if eps < 0.0:
@@ -23,24 +30,20 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if alpha < 0.0:
             raise ValueError(f"Invalid alpha value: {alpha}")
+        flags = implementation_flags("RMSprop", foreach=foreach, capturable=capturable,
+                                     differentiable=differentiable)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered,
-                                      maximize=maximize))
+                                      maximize=maximize, **flags))
 
     def _update(self, param, grad, group, state):
         xp, p = param._backend.xp, param.data
-        g = -grad if group["maximize"] else grad
         alpha = group["alpha"]
-        if not state:
-            state["step"] = 0.0
-            state["square_avg"] = xp.zeros_like(p)
-            if group["momentum"] > 0:
-                state["momentum_buffer"] = xp.zeros_like(p)
-            if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p)
+        start_state(state, param, "square_avg",
+                    *(["momentum_buffer"] if group["momentum"] > 0 else []),
+                    *(["grad_avg"] if group["centered"] else []))
         state["step"] += 1
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
+        g = regularized_grad(param, grad, group)
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * g * g

@@ -1,6 +1,6 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, implementation_flags, regularized_grad
 
 
 class SGD(Optimizer):
@@ -13,7 +13,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -22,18 +23,17 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        flags = implementation_flags("SGD", foreach=foreach, differentiable=differentiable,
+                                     fused=fused)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize, **flags))
 
     def _update(self, param, grad, group, state):
         p = param.data
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
         # NOTE: arithmetic on a 0-d array gives a NumPy scalar; a buffer copied from one
         # would be replaced, not updated, by the in-place steps below
-        g = param._backend.ensure_array(g)
+        g = param._backend.ensure_array(regularized_grad(param, grad, group))
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")

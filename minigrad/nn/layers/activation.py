@@ -5,10 +5,31 @@ tensor: minigrad does not differentiate through in-place changes.
 """
 
 from minigrad.nn.module import Module
-from minigrad.ops import activation
+from minigrad.ops import activation, activation_smooth
+from minigrad.ops.activation_smooth import implicit_dim
 
 __all__ = ["ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus", "GELU", "Softmax",
-           "LogSoftmax"]
+           "LogSoftmax", "Softmin"]
+
+
+class ElementwiseActivation(Module):
+    """A module applying ``function(input)`` whose one argument is PyTorch's ``inplace``:
+    kept and shown in the repr (unless ``shows_inplace`` is False, as for PyTorch's
+    Hardswish), but the result is always a new tensor. The base of the activation families'
+    argument-free layers; not exported."""
+
+    function = None
+    shows_inplace = True
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return self.function(input)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace and self.shows_inplace else ""
 
 
 class ReLU(Module):
@@ -83,8 +104,8 @@ class GELU(Module):
 
 
 class _AlongDim(Module):
-    """A module applying ``function(x, dim)`` (softmax and log-softmax), ``dim`` chosen by
-    PyTorch's legacy rule when not given."""
+    """A module applying ``function(x, dim)`` (softmax, log-softmax and softmin), ``dim``
+    chosen by PyTorch's legacy rule when not given."""
 
     function = None
 
@@ -93,7 +114,7 @@ class _AlongDim(Module):
         self.dim = dim
 
     def forward(self, x):
-        return self.function(x, _implicit_dim(x) if self.dim is None else self.dim)
+        return self.function(x, implicit_dim(x.ndim) if self.dim is None else self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -107,6 +128,5 @@ class LogSoftmax(_AlongDim):
     function = staticmethod(activation.log_softmax)
 
 
-def _implicit_dim(x):
-    """PyTorch's legacy choice when ``dim`` is not given: 0 for 0-, 1- and 3-d, else 1."""
-    return 0 if x.ndim in (0, 1, 3) else 1
+class Softmin(_AlongDim):
+    function = staticmethod(activation_smooth.softmin)

@@ -1,4 +1,5 @@
-"""Training utilities, as ``torch.nn.utils``: gradient clipping."""
+"""Training utilities, as ``torch.nn.utils``: gradient clipping, and parameters as one
+vector."""
 
 from minigrad.nn.utils.clip_grad import (
                                          clip_grad_norm_,
@@ -6,5 +7,7 @@ from minigrad.nn.utils.clip_grad import (
                                          clip_grads_with_norm_,
                                          get_total_norm,
 )
+from minigrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
+           "parameters_to_vector", "vector_to_parameters"]

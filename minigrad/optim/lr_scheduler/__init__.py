@@ -1,7 +1,11 @@
 """Learning-rate schedules with PyTorch's names, arguments and sequences."""
 
 from minigrad.optim.lr_scheduler.base import LRScheduler
-from minigrad.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR
+from minigrad.optim.lr_scheduler.cyclic import (
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    OneCycleLR,
+)
 from minigrad.optim.lr_scheduler.plateau import ReduceLROnPlateau
 from minigrad.optim.lr_scheduler.sequential import ChainedScheduler, SequentialLR
 from minigrad.optim.lr_scheduler.simple import (
@@ -18,4 +22,5 @@ from minigrad.optim.lr_scheduler.simple import (
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "ConstantLR", "LinearLR",
            "PolynomialLR", "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR", "CyclicLR",
-           "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler"]
+           "OneCycleLR", "CosineAnnealingWarmRestarts", "ReduceLROnPlateau", "SequentialLR",
+           "ChainedScheduler"]

@@ -1,6 +1,7 @@
 """Cyclical schedules: ``CyclicLR`` (Smith, 2017) and ``OneCycleLR`` (Smith and Topin,
-2018). Both can cycle momentum inversely to the lr: ``momentum`` for SGD-like optimizers,
-``betas[0]`` for Adam-like ones."""
+2018), which can cycle momentum inversely to the lr (``momentum`` for SGD-like optimizers,
+``betas[0]`` for Adam-like ones), and ``CosineAnnealingWarmRestarts`` (Loshchilov and
+Hutter, 2017)."""
 
 import math
 
@@ -187,3 +188,64 @@ def _total_steps(total_steps, epochs, steps_per_epoch):
         if not isinstance(value, int) or value <= 0:
             raise ValueError(f"Expected positive integer {name}, but got {value}")
     return epochs * steps_per_epoch
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR: anneal the lr along a cosine from its base to ``eta_min`` over ``T_0`` epochs,
+    then restart from the base, each period ``T_mult`` times longer than the one before:
+
+        lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
+    ``T_cur`` counts the epochs since the last restart and ``T_i`` is the current period.
+    ``step(epoch)`` jumps to ``epoch``, which may be fractional, to anneal within an epoch
+    batch by batch: ``scheduler.step(epoch + i / iters)``.
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):  # noqa: N803
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type "
+                             f"{type(eta_min)}")
+        self.T_0 = self.T_i = T_0
+        self.T_mult, self.eta_min = T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base in self.base_lrs]
+
+    def step(self, epoch=None):
+        """Advance one epoch, or go to ``epoch`` (fractional for steps within an epoch). The
+        two can be mixed: after ``step(26)``, ``step()`` goes to epoch 27. As PyTorch's, this
+        step never warns about being called before ``optimizer.step()``."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur %= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            self._go_to(epoch)
+        self.last_epoch = math.floor(epoch)
+        self._set_lrs(self.get_lr())
+
+    def _go_to(self, epoch):
+        """``T_cur`` and ``T_i`` at ``epoch``, from the closed form of the periods' lengths
+        (``T_0 * (T_mult^n - 1) / (T_mult - 1)`` epochs for the first ``n`` periods)."""
+        if epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        if epoch < self.T_0:
+            self.T_i, self.T_cur = self.T_0, epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult ** n

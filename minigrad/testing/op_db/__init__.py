@@ -13,6 +13,8 @@ passed as it is.
 
 from minigrad.testing.op_db import (
     activation,
+    activation_piecewise,
+    activation_smooth,
     dropout,
     elementwise,
     indexing,
@@ -25,8 +27,8 @@ from minigrad.testing.op_db import (
 )
 from minigrad.testing.op_db.base import Domain, ModuleInfo, OpInfo, SampleInput, SampleMaker
 
-FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, normalization, dropout,
-            loss, recurrent)
+FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, activation_piecewise,
+            activation_smooth, normalization, dropout, loss, recurrent)
 OP_DB = [info for family in FAMILIES for info in family.OPS]
 OPS_BY_NAME = {info.name: info for info in OP_DB}
 MODULE_DB = [info for family in FAMILIES for info in family.MODULES]

@@ -14,7 +14,7 @@ from minigrad.testing.op_db.base import (
 )
 
 
-def _softmax_samples(make):
+def softmax_samples(make):
     return [SampleInput((make(3, 5),), {"dim": 1}, name="rows"),
             SampleInput((make(4, 3),), {"dim": 0}, name="columns"),
             SampleInput((make(2, 3, 4),), {"dim": -1}, name="3d"),
@@ -80,9 +80,9 @@ OPS = [
            _gelu_samples,
            torch_op=lambda torch, x, **kw: torch.nn.functional.gelu(x, **kw)),
     OpInfo("softmax", lambda x, dim: x.softmax(dim), activation.Softmax, _softmax_ref,
-           _softmax_samples, torch_op=lambda torch, x, dim: torch.softmax(x, dim)),
+           softmax_samples, torch_op=lambda torch, x, dim: torch.softmax(x, dim)),
     OpInfo("log_softmax", lambda x, dim: x.log_softmax(dim), activation.LogSoftmax, log_softmax_ref,
-           _softmax_samples, torch_op=lambda torch, x, dim: torch.log_softmax(x, dim)),
+           softmax_samples, torch_op=lambda torch, x, dim: torch.log_softmax(x, dim)),
 ]
 
 MODULES = [
@@ -97,4 +97,8 @@ MODULES = [
     ModuleInfo("GELU-tanh", lambda nn: nn.GELU(approximate="tanh")),
     ModuleInfo("Softmax", lambda nn: nn.Softmax(dim=1)),
     ModuleInfo("LogSoftmax", lambda nn: nn.LogSoftmax(dim=1)),
+    ModuleInfo("Softmin", lambda nn: nn.Softmin(dim=1)),
+    # NOTE: PyTorch warns of the implicit dim in every call: its values are checked in
+    # tests/test_activation_kinks.py, which expects the warning
+    ModuleInfo("Softmin-implicit", lambda nn: nn.Softmin(), input_shapes=()),
 ]

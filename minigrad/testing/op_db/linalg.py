@@ -1,5 +1,6 @@
 """Registry entries of matmul and linear (``minigrad/ops/linalg.py``)."""
 
+from collections import OrderedDict
 
 from minigrad.nn import functional as F
 from minigrad.ops import linalg
@@ -44,4 +45,20 @@ MODULES = [
     ModuleInfo("Identity", lambda nn: nn.Identity()),
     ModuleInfo("Sequential", lambda nn: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)),
                input_shapes=((5, 3), (2, 4, 3)), scale=1.0),
+    ModuleInfo("Sequential-named", lambda nn: nn.Sequential(OrderedDict(
+        encoder=nn.Linear(3, 4), act=nn.ReLU(), decoder=nn.Linear(4, 2))),
+        input_shapes=((5, 3),), scale=1.0),
+    ModuleInfo("Sequential-nested_with_flatten", lambda nn: nn.Sequential(
+        nn.Flatten(), nn.Sequential(nn.Linear(6, 4), nn.Tanh()), nn.Unflatten(1, (2, 2))),
+        input_shapes=((5, 2, 3),), scale=1.0),
+    # containers without a forward: state dict keys and repr only
+    ModuleInfo("ModuleList", lambda nn: nn.ModuleList(
+        [nn.Linear(3, 4), nn.Linear(3, 4), nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)]),
+        input_shapes=()),
+    ModuleInfo("ModuleList-nested", lambda nn: nn.ModuleList(
+        [nn.ModuleList([nn.Linear(2, 2)]), nn.Sequential(nn.Linear(2, 3), nn.ReLU())]),
+        input_shapes=()),
+    ModuleInfo("ModuleDict", lambda nn: nn.ModuleDict(
+        {"head": nn.Linear(3, 2), "act": nn.ReLU(), "blocks": nn.ModuleList([nn.Linear(2, 2)])}),
+        input_shapes=()),
 ]

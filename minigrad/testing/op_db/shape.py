@@ -4,7 +4,7 @@
 
 import minigrad as mg
 from minigrad.ops import shape
-from minigrad.testing.op_db.base import OpInfo, SampleInput
+from minigrad.testing.op_db.base import ModuleInfo, OpInfo, SampleInput
 
 
 def _shape_samples(method):
@@ -67,4 +67,12 @@ OPS = [
            torch_op=lambda torch, *xs, dim: torch.stack(xs, dim=dim)),
 ]
 
-MODULES = []  # no layer of its own
+MODULES = [
+    ModuleInfo("Flatten", lambda nn: nn.Flatten(), input_shapes=((6, 7), (2, 3, 4), (2, 3, 2, 2))),
+    ModuleInfo("Flatten-middle_dims", lambda nn: nn.Flatten(1, 2),
+               input_shapes=((2, 3, 4, 2), (2, 0, 4, 3))),
+    ModuleInfo("Flatten-all", lambda nn: nn.Flatten(0, -1), input_shapes=((6, 7), (3,))),
+    ModuleInfo("Unflatten", lambda nn: nn.Unflatten(1, (2, 6)), input_shapes=((5, 12), (3, 12, 2))),
+    ModuleInfo("Unflatten-inferred_last", lambda nn: nn.Unflatten(-1, [3, -1]),
+               input_shapes=((4, 6), (2, 3, 9))),
+]
