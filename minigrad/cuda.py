@@ -9,6 +9,9 @@ from minigrad.backends import _CLASSES, device_of, get_backend
 from minigrad.devices import device as as_device
 from minigrad.errors import BackendError
 
+__all__ = ["is_available", "device_count", "current_device", "synchronize", "manual_seed",
+           "manual_seed_all", "empty_cache"]
+
 
 def is_available():
     """Whether ``"cuda"`` tensors can be made here (the CuPy backend is usable)."""

@@ -50,6 +50,9 @@ class TensorMethods:
     def sigmoid(self):
         return minigrad.ops.sigmoid(self)
 
+    def prelu(self, weight):
+        return minigrad.ops.prelu(self, weight)
+
     def tanh(self):
         return minigrad.ops.tanh(self)
 

@@ -213,3 +213,11 @@ def test_top_level_functions_are_torchs(name):
     out = getattr(mg, name)(mg.tensor(values), *TOP_LEVEL[name](mg.tensor))
     expected = getattr(torch, name)(torch.tensor(values), *TOP_LEVEL[name](torch.tensor))
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+
+
+def test_tensor_prelu_method_matches_torch():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    w = np.array([0.1, -0.2, 0.3], np.float32)
+    expected = torch.tensor(x).prelu(torch.tensor(w)).numpy()
+    np.testing.assert_allclose(mg.tensor(x).prelu(mg.tensor(w)).numpy(), expected, rtol=1e-6)

@@ -15,6 +15,8 @@ MIRRORS = {
     "minigrad.nn.init": (mg.nn.init, torch.nn.init),
     "minigrad.optim": (mg.optim, torch.optim),
     "minigrad.optim.lr_scheduler": (mg.optim.lr_scheduler, torch.optim.lr_scheduler),
+    "minigrad.utils.data": (mg.utils.data, torch.utils.data),
+    "minigrad.cuda": (mg.cuda, torch.cuda),
 }
 
 
