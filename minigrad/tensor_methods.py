@@ -9,7 +9,7 @@ built on ``Tensor``, which is built on this class.
 
 import minigrad
 from minigrad import dtypes
-from minigrad.backends import get_backend
+from minigrad.backends import Backend, device_of, get_backend, is_backend_name
 from minigrad.devices import device as as_device
 from minigrad.errors import DTypeError
 
@@ -127,7 +127,8 @@ class TensorMethods:
         A dtype change is differentiable; a move to another backend makes a new leaf, which
         requires grad when this tensor is a leaf that does.
         """
-        backend, dtype, copy = _to_arguments(args, kwargs)
+        target, dtype, copy = _to_arguments(args, kwargs)
+        backend = None if target is None else _target_backend(target, self._backend)
         out = self
         if backend is not None and backend is not self._backend:
             out = minigrad.Tensor._make(backend.asarray(self.numpy(), copy=True), backend)
@@ -237,7 +238,7 @@ def _dtype_or_none(spec):
 
 
 def _to_arguments(args, kwargs):
-    """(Backend or None, DType or None, copy) from ``Tensor.to``'s arguments, read the way
+    """(target or None, DType or None, copy) from ``Tensor.to``'s arguments, read the way
     PyTorch reads its three signatures (``_to_device``, ``_to_dtype``, ``_to_other``)."""
     if args and isinstance(args[0], minigrad.Tensor):
         read = _to_other
@@ -252,5 +253,16 @@ def _to_arguments(args, kwargs):
                         "(dtype, non_blocking=False, copy=False), (device=None, dtype=None, "
                         "non_blocking=False, copy=False) or (other, non_blocking=False, "
                         "copy=False)") from None
-    backend = None if device is None else get_backend(device)
-    return backend, (None if dtype is None else dtypes.as_dtype(dtype)), bool(copy)
+    return device, (None if dtype is None else dtypes.as_dtype(dtype)), bool(copy)
+
+
+def _target_backend(target, current):
+    """The backend ``to(target)`` puts a tensor on. A backend (or its name) is taken as
+    given; a device keeps the tensor's own backend when that is already on a device of the
+    same kind (a Numba tensor is on the CPU), as ``torch.Tensor.to`` returns ``self``."""
+    backend = get_backend(target)
+    names_a_backend = isinstance(target, Backend) or is_backend_name(target)
+    if backend is not current and not names_a_backend and device_of(backend) == device_of(
+            current):
+        return current
+    return backend

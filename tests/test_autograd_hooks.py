@@ -265,6 +265,17 @@ def test_inference_mode_records_nothing_and_nests_as_pytorch():
         assert not lib.is_inference_mode_enabled() and lib.is_grad_enabled()
 
 
+def test_enable_grad_inside_inference_mode_still_records_nothing():
+    for lib in (mg, torch):
+        x = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            with lib.enable_grad():
+                assert not (x * 2).requires_grad
+            with lib.set_grad_enabled(True):
+                assert not (x * 2).requires_grad
+        assert (x * 2).requires_grad
+
+
 def test_grad_mode_switches_decorate_functions():
     x = mg.ones(2, requires_grad=True)
     for switch in (mg.inference_mode, mg.inference_mode(), mg.no_grad()):

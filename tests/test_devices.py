@@ -86,7 +86,10 @@ def test_cpu_is_the_default_backend_if_it_is_a_cpu_one_else_numpy(fake_gpu):
     if "numba" in mg.available_backends():
         mg.set_default_backend("numba")
         assert backends.get_backend(mg.device("cpu")).name == "numba"
-        assert mg.ones(1, backend="numpy").cpu().backend == "numba"
+        # NOTE: a tensor already on the CPU stays where it is, as torch returns self
+        on_numpy = mg.ones(1, backend="numpy")
+        assert on_numpy.cpu() is on_numpy and on_numpy.to("cpu") is on_numpy
+        assert on_numpy.to("numba").backend == "numba"  # a backend name still moves it
     mg.set_default_backend("cuda")
     assert mg.get_default_backend() == "cupy" and backends.get_backend("cpu").name == "numpy"
     assert mg.ones(1).cpu().backend == "numpy"
@@ -224,3 +227,12 @@ def test_a_pytorch_program_picks_its_device_and_runs(fake_gpu):
         assert {p.device.type for p in model.parameters()} == {device.type}, name
         assert {p.grad.device.type for p in model.parameters()} == {device.type}, name
         assert loss.device.type == device.type
+
+
+@pytest.mark.skipif("numba" not in mg.available_backends(), reason="needs the numba backend")
+def test_to_the_device_a_tensor_is_on_keeps_it_and_its_graph():
+    w = mg.randn(3, requires_grad=True, backend="numba")
+    h = w * 3
+    assert h.to(mg.device("cpu")) is h and h.cpu() is h
+    h.to("cpu").sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0, 3.0])

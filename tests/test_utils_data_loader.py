@@ -359,3 +359,39 @@ def test_a_torch_utils_data_program_runs_with_only_its_imports_changed():
         results[name] = namespace["result"]
     assert results["minigrad"] == results["torch"]
     assert results["torch"]["lengths"] == (30, 10, 3)
+
+
+def _resumed_batches(make):
+    """The batches after the second, from the loader itself and from a new loader given its
+    state dict: a resumed run must repeat the uninterrupted one."""
+    loader = make()
+    batches = iter(loader)
+    next(batches), next(batches)
+    state = loader.state_dict()
+    rest = [b[0].numpy().tolist() for b in batches]
+    resumed = make()
+    resumed.load_state_dict(state)
+    return rest, [b[0].numpy().tolist() for b in resumed]
+
+
+@pytest.mark.parametrize("where", ["sampler", "batch_sampler"])
+def test_a_random_samplers_order_resumes_from_the_state_dict(where):
+    dataset = mg.utils.data.TensorDataset(mg.arange(10))
+
+    def make():
+        sampler = mg.utils.data.RandomSampler(dataset, generator=mg.Generator().manual_seed(5))
+        if where == "sampler":
+            return mg.utils.data.DataLoader(dataset, batch_size=3, sampler=sampler)
+        return mg.utils.data.DataLoader(
+            dataset, batch_sampler=mg.utils.data.BatchSampler(sampler, 3, drop_last=False))
+
+    rest, resumed = _resumed_batches(make)
+    assert resumed == rest and len(rest) == 2
+
+
+def test_an_order_without_a_generator_refuses_to_be_saved():
+    dataset = mg.utils.data.TensorDataset(mg.arange(10))
+    loader = mg.utils.data.DataLoader(dataset, batch_size=3,
+                                      sampler=mg.utils.data.RandomSampler(dataset))
+    with pytest.raises(ValueError, match="cannot be resumed"):
+        loader.state_dict()

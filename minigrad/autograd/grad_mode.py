@@ -36,7 +36,8 @@ class _GradModeSwitch:
 
     def __enter__(self):
         self._previous = state.grad_enabled
-        state.grad_enabled = self.mode
+        # NOTE: inside inference_mode nothing records, enable_grad() included, as in PyTorch
+        state.grad_enabled = self.mode and not state.inference
 
     def __exit__(self, *exc_info):
         state.grad_enabled = self._previous
@@ -103,7 +104,7 @@ class set_grad_enabled(_GradModeSwitch):  # noqa: N801 - PyTorch's name
     def __init__(self, mode):
         self.mode = bool(mode)
         self._previous = state.grad_enabled
-        state.grad_enabled = self.mode
+        state.grad_enabled = self.mode and not state.inference
 
     def __enter__(self):
         pass

@@ -51,6 +51,11 @@ def get_backend(name=None):
     return backend
 
 
+def is_backend_name(name):
+    """Whether ``name`` is a backend's own name (``"numba"``), not a device (``"cpu"``)."""
+    return type(name) is str and name in _CLASSES
+
+
 def _backend_of_device(name):
     """The backend a device names (``"cpu"``, ``"cuda:0"``, ``mg.device("cuda")``)."""
     try:
@@ -132,5 +137,6 @@ def set_rng_state(state):
 
 
 __all__ = ["Backend", "available_backends", "cpu_backend_name", "device_of", "get_backend",
-           "get_default_backend", "get_default_device", "get_rng_state", "manual_seed",
+           "get_default_backend", "get_default_device", "get_rng_state", "is_backend_name",
+           "manual_seed",
            "set_default_backend", "set_default_device", "set_rng_state"]

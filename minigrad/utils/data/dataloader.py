@@ -153,11 +153,19 @@ class DataLoader:
         """What one step draws its keys from: lists of keys when batching, else keys."""
         return self.batch_sampler if self._auto_collation else self.sampler
 
+    def _random_samplers(self):
+        """The samplers that draw the order at random (they have a ``generator``): the
+        loader's own, or the one inside a user's ``batch_sampler``."""
+        own, inner = self.sampler, getattr(self.batch_sampler, "sampler", None)
+        return [s for s in (own, None if inner is own else inner) if hasattr(s, "generator")]
+
     @property
     def _order_generator(self):
         """The Generator the sampler draws the order from (``None`` for a fixed order)."""
-        generator = getattr(self.sampler, "generator", None)
-        return generator if isinstance(generator, Generator) else None
+        for sampler in self._random_samplers():
+            if isinstance(sampler.generator, Generator):
+                return sampler.generator
+        return None
 
     @property
     def seed(self):
@@ -235,6 +243,11 @@ class DataLoader:
         """Where the loader is, as plain numbers and strings (``mg.save`` stores it): the
         epoch, its next batch, and the order generator's state when the epoch began."""
         generator = self._order_generator
+        if generator is None and self._random_samplers():
+            # NOTE: an order drawn from the shared generator cannot be replayed from here
+            raise ValueError("DataLoader.state_dict: the batch order comes from a sampler "
+                             "without a generator, so it cannot be resumed; give the sampler "
+                             "generator=mg.Generator().manual_seed(...)")
         start = None
         if generator is not None:
             start = self._epoch_start_state if self.batch_index else generator.get_state()
