@@ -17,6 +17,14 @@ def lerp_(start, end, weight):
         start[...] = end - (end - start) * (1 - weight)
 
 
+def update_moments_(m, v, g, beta1, beta2):
+    """Adam's running moments, in place: ``m`` towards ``g`` by ``1 - beta1``, ``v``
+    towards ``g^2`` by ``1 - beta2`` (shared by Adam, NAdam and RAdam)."""
+    lerp_(m, g, 1 - beta1)
+    v *= beta2
+    v += (1 - beta2) * g * g
+
+
 def check_adam_arguments(lr, betas, eps, weight_decay):
     """The checks, and messages, PyTorch's Adam family shares."""
     if lr < 0.0:
@@ -61,9 +69,7 @@ class Adam(Optimizer):
         step = state["step"]
         g = regularized_grad(param, grad, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        update_moments_(m, v, g, beta1, beta2)
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]

@@ -1,7 +1,7 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum, the momentum warmed up by
 ``momentum_decay``."""
 
-from minigrad.optim.adam import check_adam_arguments, lerp_
+from minigrad.optim.adam import check_adam_arguments, update_moments_
 from minigrad.optim.optimizer import (
     Optimizer,
     implementation_flags,
@@ -47,9 +47,7 @@ class NAdam(Optimizer):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         mu_product = state["mu_product"] = to_float32(state["mu_product"] * to_float32(mu))
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        update_moments_(m, v, g, beta1, beta2)
         denom = xp.sqrt(v / (1 - beta2 ** step)) + group["eps"]
         param.data += (-lr * (1.0 - mu) / (1.0 - mu_product) * g) / denom
         param.data += (-lr * mu_next / (1.0 - mu_product * mu_next) * m) / denom

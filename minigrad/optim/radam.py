@@ -1,7 +1,7 @@
 """RAdam (Liu et al., 2020): Adam whose adaptive step is switched on, and rectified, only
 once the variance of its estimate is tractable."""
 
-from minigrad.optim.adam import check_adam_arguments, lerp_
+from minigrad.optim.adam import check_adam_arguments, update_moments_
 from minigrad.optim.optimizer import (
     Optimizer,
     implementation_flags,
@@ -39,9 +39,7 @@ class RAdam(Optimizer):
         step = state["step"]
         g = regularized_grad(param, grad, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        update_moments_(m, v, g, beta1, beta2)
         bias_correction2 = 1 - beta2 ** step
         m_hat = m / (1 - beta1 ** step)
         rho_inf = 2 / (1 - beta2) - 1
