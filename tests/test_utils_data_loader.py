@@ -82,26 +82,24 @@ def test_a_collate_fn_gets_the_list_of_samples_as_pytorch():
     same_batches({"batch_size": 4, "collate_fn": lambda batch: [len(batch), type(batch[0])]})
 
 
-class Stream(data.IterableDataset):
-    def __init__(self, n):
-        self.n = n
+def _stream(base):
+    """An iterable dataset of ``n`` (float, int) pairs, built on ``base``: minigrad's or
+    PyTorch's ``IterableDataset``."""
 
-    def __iter__(self):
-        return ((np.float32(i), i) for i in range(self.n))
+    class Stream(base):
+        def __init__(self, n):
+            self.n = n
 
-    def __len__(self):
-        return self.n
+        def __iter__(self):
+            return ((np.float32(i), i) for i in range(self.n))
+
+        def __len__(self):
+            return self.n
+
+    return Stream
 
 
-class TorchStream(tdata.IterableDataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __iter__(self):
-        return ((np.float32(i), i) for i in range(self.n))
-
-    def __len__(self):
-        return self.n
+Stream, TorchStream = _stream(data.IterableDataset), _stream(tdata.IterableDataset)
 
 
 @pytest.mark.parametrize("kwargs", [{"batch_size": 3}, {"batch_size": 3, "drop_last": True},
