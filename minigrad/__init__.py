@@ -18,6 +18,13 @@ from minigrad.ops import (abs, cat, clamp, exp, log, matmul, maximum, mean, mini
 from minigrad.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from minigrad.ops.activation_piecewise import prelu, threshold
 from minigrad.ops.activation_smooth import celu, selu
+from minigrad.ops.pointwise import (acos, asin, atan, cos, cosh, exp2, expm1, log1p, log2,
+                                    log10, sin, sinh, tan)
+from minigrad.ops.pointwise_rounding import ceil, floor, round, sign, trunc
+from minigrad.ops.pointwise_special import (atan2, erf, erfc, fmod, frac, hypot, logaddexp,
+                                            reciprocal, remainder, rsqrt, square)
+from minigrad.ops.statistics import (all, amax, amin, any, count_nonzero, cumprod, cumsum,
+                                     logsumexp, norm, prod, std, std_mean, var_mean)
 from minigrad.random import Generator
 
 __version__ = "0.1.0"
@@ -36,4 +43,11 @@ __all__ = [
     "abs", "cat", "clamp", "exp", "log", "matmul", "maximum", "mean", "minimum", "sqrt",
     "stack", "sum", "unbind", "where",
     "celu", "log_softmax", "prelu", "relu", "selu", "sigmoid", "softmax", "tanh", "threshold",
+    "acos", "asin", "atan", "cos", "cosh", "exp2", "expm1", "log1p", "log2", "log10", "sin",
+    "sinh", "tan",
+    "atan2", "erf", "erfc", "fmod", "frac", "hypot", "logaddexp", "reciprocal", "remainder",
+    "rsqrt", "square",
+    "ceil", "floor", "round", "sign", "trunc",
+    "all", "amax", "amin", "any", "count_nonzero", "cumprod", "cumsum", "logsumexp", "norm",
+    "prod", "std", "std_mean", "var_mean",
 ]

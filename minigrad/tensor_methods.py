@@ -21,6 +21,14 @@ def shape_args(shape):
     return tuple(shape)
 
 
+def _pointwise_method(name):
+    """``x.<name>(*args)`` as ``minigrad.ops.<name>(x, *args)``, for the pointwise ops."""
+    def method(self, *args):
+        return getattr(minigrad.ops, name)(self, *args)
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 class TensorMethods:
     """What ``Tensor`` can do by name; a mixin with no state of its own."""
 
@@ -68,6 +76,24 @@ class TensorMethods:
     def pow(self, exponent):
         return minigrad.ops.pow(self, exponent)
 
+    # NOTE: the pointwise ops take the tensor and, for the binary ones, ``other``
+    sin, cos, tan = (_pointwise_method(n) for n in ("sin", "cos", "tan"))
+    asin, acos, atan = (_pointwise_method(n) for n in ("asin", "acos", "atan"))
+    sinh, cosh = _pointwise_method("sinh"), _pointwise_method("cosh")
+    log1p, expm1 = _pointwise_method("log1p"), _pointwise_method("expm1")
+    log2, log10, exp2 = (_pointwise_method(n) for n in ("log2", "log10", "exp2"))
+    square, rsqrt = _pointwise_method("square"), _pointwise_method("rsqrt")
+    reciprocal, frac = _pointwise_method("reciprocal"), _pointwise_method("frac")
+    erf, erfc = _pointwise_method("erf"), _pointwise_method("erfc")
+    atan2, hypot = _pointwise_method("atan2"), _pointwise_method("hypot")
+    logaddexp = _pointwise_method("logaddexp")
+    fmod, remainder = _pointwise_method("fmod"), _pointwise_method("remainder")
+    sign, floor, ceil = (_pointwise_method(n) for n in ("sign", "floor", "ceil"))
+    trunc = _pointwise_method("trunc")
+
+    def round(self, *, decimals=0):
+        return minigrad.ops.round(self, decimals=decimals)
+
     def sum(self, dim=None, keepdim=False):
         return minigrad.ops.sum(self, dim, keepdim)
 
@@ -89,11 +115,38 @@ class TensorMethods:
     def argmin(self, dim=None, keepdim=False):
         return minigrad.ops.argmin(self, dim, keepdim)
 
-    def any(self):
-        return bool(self.data.any())
+    def any(self, dim=None, keepdim=False):
+        return minigrad.ops.any(self, dim, keepdim)
 
-    def all(self):
-        return bool(self.data.all())
+    def all(self, dim=None, keepdim=False):
+        return minigrad.ops.all(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        return minigrad.ops.prod(self, dim, keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return minigrad.ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim=False):
+        return minigrad.ops.logsumexp(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return minigrad.ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return minigrad.ops.amin(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return minigrad.ops.norm(self, p, dim, keepdim)
+
+    def cumsum(self, dim):
+        return minigrad.ops.cumsum(self, dim)
+
+    def cumprod(self, dim):
+        return minigrad.ops.cumprod(self, dim)
+
+    def count_nonzero(self, dim=None):
+        return minigrad.ops.count_nonzero(self, dim)
 
     def reshape(self, *shape):
         return minigrad.ops.reshape(self, shape_args(shape))

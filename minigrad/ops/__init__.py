@@ -13,8 +13,12 @@ from minigrad.ops import (
     elementwise,
     indexing,
     linalg,
+    pointwise,
+    pointwise_rounding,
+    pointwise_special,
     reduction,
     shape,
+    statistics,
 )
 from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.activation_piecewise import *  # noqa: F403
@@ -22,11 +26,17 @@ from minigrad.ops.activation_smooth import *  # noqa: F403
 from minigrad.ops.elementwise import *  # noqa: F403
 from minigrad.ops.indexing import *  # noqa: F403
 from minigrad.ops.linalg import *  # noqa: F403
+from minigrad.ops.pointwise import *  # noqa: F403
+from minigrad.ops.pointwise_rounding import *  # noqa: F403
+from minigrad.ops.pointwise_special import *  # noqa: F403
 from minigrad.ops.reduction import *  # noqa: F403
 from minigrad.ops.shape import *  # noqa: F403
+from minigrad.ops.statistics import *  # noqa: F403
 
 __all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwise", "indexing",
-           "linalg", "reduction", "shape",
+           "linalg", "reduction", "shape", "statistics",
            *activation.__all__, *activation_piecewise.__all__, *activation_smooth.__all__,
            *elementwise.__all__, *indexing.__all__, *linalg.__all__,
-           *reduction.__all__, *shape.__all__]
+           "pointwise", "pointwise_special", *pointwise.__all__, *pointwise_special.__all__,
+           "pointwise_rounding", *pointwise_rounding.__all__,
+           *reduction.__all__, *shape.__all__, *statistics.__all__]

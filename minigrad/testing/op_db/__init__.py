@@ -21,14 +21,18 @@ from minigrad.testing.op_db import (
     linalg,
     loss,
     normalization,
+    pointwise,
+    pointwise_special,
     recurrent,
     reduction,
     shape,
+    statistics,
 )
 from minigrad.testing.op_db.base import Domain, ModuleInfo, OpInfo, SampleInput, SampleMaker
 
 FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, activation_piecewise,
-            activation_smooth, normalization, dropout, loss, recurrent)
+            activation_smooth, normalization, dropout, loss, recurrent, pointwise,
+            pointwise_special, statistics)
 OP_DB = [info for family in FAMILIES for info in family.OPS]
 OPS_BY_NAME = {info.name: info for info in OP_DB}
 MODULE_DB = [info for family in FAMILIES for info in family.MODULES]
