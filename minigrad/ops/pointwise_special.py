@@ -193,40 +193,39 @@ class LogAddExp(Function):
                 g_out * xp.exp(b - out) if ctx.needs_input_grad[1] else None)
 
 
-class Fmod(Function):
+class _Remainder(Function):
+    """out = a - rounded(a / b) * b;  d/da = 1, d/db = -rounded(a / b). Subclasses name the
+    NumPy remainder function and the rounding it implies (``trunc`` or ``floor``)."""
+
+    remainder = rounding = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return getattr(ctx.xp, cls.remainder)(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g_out):
+        a, b = ctx.saved_tensors
+        rounded = getattr(ctx.xp, cls.rounding)
+        g_b = -g_out * rounded(a / b) if ctx.needs_input_grad[1] else None
+        return g_out, g_b
+
+
+class Fmod(_Remainder):
     """out = a - trunc(a / b) * b, with a's sign (C's fmod);  d/da = 1,
     d/db = -trunc(a / b)."""
 
     op_name = "fmod"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return ctx.xp.fmod(a, b)
-
-    @staticmethod
-    def backward(ctx, g_out):
-        a, b = ctx.saved_tensors
-        g_b = -g_out * ctx.xp.trunc(a / b) if ctx.needs_input_grad[1] else None
-        return g_out, g_b
+    remainder, rounding = "fmod", "trunc"
 
 
-class Remainder(Function):
+class Remainder(_Remainder):
     """out = a - floor(a / b) * b, with b's sign (Python's %);  d/da = 1,
     d/db = -floor(a / b)."""
 
     op_name = "remainder"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return ctx.xp.remainder(a, b)
-
-    @staticmethod
-    def backward(ctx, g_out):
-        a, b = ctx.saved_tensors
-        g_b = -g_out * ctx.xp.floor(a / b) if ctx.needs_input_grad[1] else None
-        return g_out, g_b
+    remainder, rounding = "remainder", "floor"
 
 
 def square(input):
