@@ -26,6 +26,15 @@ from minigrad.ops.pointwise_special import (atan2, erf, erfc, fmod, frac, hypot,
 from minigrad.ops.statistics import (all, amax, amin, any, count_nonzero, cumprod, cumsum,
                                      logsumexp, norm, prod, std, std_mean, var_mean)
 from minigrad.random import Generator
+# NOTE: these families' __all__ are exactly the names torch has at its top level
+from minigrad.ops.comparison import *  # noqa: F403, I001
+from minigrad.ops.diagonal import *  # noqa: F403, I001
+from minigrad.ops.gather_scatter import *  # noqa: F403, I001
+from minigrad.ops.pointwise_ternary import *  # noqa: F403, I001
+from minigrad.ops.products import *  # noqa: F403, I001
+from minigrad.ops.shape_move import *  # noqa: F403, I001
+from minigrad.ops.shape_repeat import *  # noqa: F403, I001
+from minigrad.ops.sorting import *  # noqa: F403, I001
 
 __version__ = "0.1.0"
 
@@ -50,4 +59,12 @@ __all__ = [
     "ceil", "floor", "round", "sign", "trunc",
     "all", "amax", "amin", "any", "count_nonzero", "cumprod", "cumsum", "logsumexp", "norm",
     "prod", "std", "std_mean", "var_mean",
+    *ops.comparison.__all__,
+    *ops.diagonal.__all__,
+    *ops.gather_scatter.__all__,
+    *ops.pointwise_ternary.__all__,
+    *ops.products.__all__,
+    *ops.shape_move.__all__,
+    *ops.shape_repeat.__all__,
+    *ops.sorting.__all__,
 ]

@@ -6,7 +6,7 @@ from minigrad import dtypes
 from minigrad.backends import cpu_backend_name, get_backend
 from minigrad.random import host_generator
 from minigrad.tensor import Tensor
-from minigrad.tensor_methods import shape_args
+from minigrad.tensor_methods._forwarding import shape_args
 
 
 def tensor(data, dtype=None, requires_grad=False, backend=None, *, device=None):

@@ -9,9 +9,11 @@ from minigrad.nn.layers.activation_piecewise import *  # noqa: F403
 from minigrad.nn.layers.activation_smooth import *  # noqa: F403
 from minigrad.nn.layers.container import *  # noqa: F403
 from minigrad.nn.layers.dropout import *  # noqa: F403
+from minigrad.nn.layers.embedding import *  # noqa: F403
 from minigrad.nn.layers.linear import *  # noqa: F403
 from minigrad.nn.layers.loss import *  # noqa: F403
 from minigrad.nn.layers.normalization import *  # noqa: F403
+from minigrad.nn.layers.normalization_group import *  # noqa: F403
 from minigrad.nn.layers.parameter_container import *  # noqa: F403
 from minigrad.nn.layers.recurrent import *  # noqa: F403
 from minigrad.nn.layers.shape import *  # noqa: F403
@@ -23,4 +25,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter",
            *layers.normalization.__all__, *layers.dropout.__all__, *layers.loss.__all__,
            *layers.recurrent.__all__, *layers.parameter_container.__all__,
            *layers.shape.__all__, *layers.activation_piecewise.__all__,
-           *layers.activation_smooth.__all__]
+           *layers.activation_smooth.__all__, *layers.embedding.__all__,
+           *layers.normalization_group.__all__]

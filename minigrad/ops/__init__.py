@@ -10,27 +10,47 @@ from minigrad.ops import (
     activation,
     activation_piecewise,
     activation_smooth,
+    comparison,
+    diagonal,
     elementwise,
+    embedding,
+    gather_scatter,
     indexing,
     linalg,
+    normalization_group,
     pointwise,
     pointwise_rounding,
     pointwise_special,
+    pointwise_ternary,
+    products,
     reduction,
     shape,
+    shape_move,
+    shape_repeat,
+    sorting,
     statistics,
 )
 from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.activation_piecewise import *  # noqa: F403
 from minigrad.ops.activation_smooth import *  # noqa: F403
+from minigrad.ops.comparison import *  # noqa: F403
+from minigrad.ops.diagonal import *  # noqa: F403
 from minigrad.ops.elementwise import *  # noqa: F403
+from minigrad.ops.embedding import *  # noqa: F403
+from minigrad.ops.gather_scatter import *  # noqa: F403
 from minigrad.ops.indexing import *  # noqa: F403
 from minigrad.ops.linalg import *  # noqa: F403
+from minigrad.ops.normalization_group import *  # noqa: F403
 from minigrad.ops.pointwise import *  # noqa: F403
 from minigrad.ops.pointwise_rounding import *  # noqa: F403
 from minigrad.ops.pointwise_special import *  # noqa: F403
+from minigrad.ops.pointwise_ternary import *  # noqa: F403
+from minigrad.ops.products import *  # noqa: F403
 from minigrad.ops.reduction import *  # noqa: F403
 from minigrad.ops.shape import *  # noqa: F403
+from minigrad.ops.shape_move import *  # noqa: F403
+from minigrad.ops.shape_repeat import *  # noqa: F403
+from minigrad.ops.sorting import *  # noqa: F403
 from minigrad.ops.statistics import *  # noqa: F403
 
 __all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwise", "indexing",
@@ -39,4 +59,17 @@ __all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwi
            *elementwise.__all__, *indexing.__all__, *linalg.__all__,
            "pointwise", "pointwise_special", *pointwise.__all__, *pointwise_special.__all__,
            "pointwise_rounding", *pointwise_rounding.__all__,
-           *reduction.__all__, *shape.__all__, *statistics.__all__]
+           *reduction.__all__, *shape.__all__, *statistics.__all__,
+           "shape_repeat", "shape_move", "diagonal", "gather_scatter", "sorting",
+           "products", "pointwise_ternary", "comparison", "embedding", "normalization_group",
+           *shape_repeat.__all__,
+           *shape_move.__all__,
+           *diagonal.__all__,
+           *gather_scatter.__all__,
+           *sorting.__all__,
+           *products.__all__,
+           *pointwise_ternary.__all__,
+           *comparison.__all__,
+           *embedding.__all__,
+           *normalization_group.__all__,
+           ]

@@ -15,24 +15,34 @@ from minigrad.testing.op_db import (
     activation,
     activation_piecewise,
     activation_smooth,
+    diagonal,
     dropout,
     elementwise,
+    embedding,
+    gather_scatter,
     indexing,
     linalg,
     loss,
     normalization,
+    normalization_group,
     pointwise,
     pointwise_special,
+    pointwise_ternary,
+    products,
     recurrent,
     reduction,
     shape,
+    shape_move,
+    shape_repeat,
+    sorting,
     statistics,
 )
 from minigrad.testing.op_db.base import Domain, ModuleInfo, OpInfo, SampleInput, SampleMaker
 
 FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, activation_piecewise,
             activation_smooth, normalization, dropout, loss, recurrent, pointwise,
-            pointwise_special, statistics)
+            pointwise_special, statistics, shape_repeat, shape_move, diagonal, gather_scatter,
+            sorting, products, pointwise_ternary, embedding, normalization_group)
 OP_DB = [info for family in FAMILIES for info in family.OPS]
 OPS_BY_NAME = {info.name: info for info in OP_DB}
 MODULE_DB = [info for family in FAMILIES for info in family.MODULES]

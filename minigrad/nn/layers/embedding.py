@@ -1,0 +1,3 @@
+"""Lookup tables: ``Embedding``."""
+
+__all__ = []

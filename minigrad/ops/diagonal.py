@@ -1,0 +1,3 @@
+"""Triangles and diagonals: tril, triu, diag, diagonal, trace."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Embedding lookups and one-hot codes: embedding, one_hot."""
+
+__all__ = []

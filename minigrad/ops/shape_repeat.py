@@ -1,0 +1,4 @@
+"""Shape ops that repeat or broadcast values: expand, repeat, repeat_interleave, tile,
+broadcast_to."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Order and search: sort, argsort, topk, unique, nonzero, bincount, where(cond)."""
+
+__all__ = []

@@ -1,0 +1,104 @@
+"""Where a tensor lives and in what dtype: ``to``, ``cpu``, ``cuda``, ``float``, ``double``."""
+
+import minigrad
+from minigrad import dtypes
+from minigrad.backends import Backend, device_of, get_backend, is_backend_name
+from minigrad.devices import device as as_device
+
+
+class ConversionMethods:
+    """Moves between devices and backends, and casts."""
+
+    __slots__ = ()
+
+    def to(self, *args, **kwargs):
+        """This tensor on another device or backend and/or in another dtype, as
+        ``torch.Tensor.to``: ``to(dtype)``, ``to(device, dtype=None)`` (an ``mg.device``, a
+        device string or a backend name), ``to(other)`` (other's backend and dtype), each
+        also taking ``non_blocking`` (accepted: every copy here is synchronous) and
+        ``copy``. Returns ``self`` when nothing changes, unless ``copy=True``.
+
+        A dtype change is differentiable; a move to another backend makes a new leaf, which
+        requires grad when this tensor is a leaf that does.
+        """
+        target, dtype, copy = _to_arguments(args, kwargs)
+        backend = None if target is None else _target_backend(target, self._backend)
+        out = self
+        if backend is not None and backend is not self._backend:
+            out = minigrad.Tensor._make(backend.asarray(self.numpy(), copy=True), backend)
+            out.requires_grad = self.requires_grad and self._ctx is None
+        elif copy and (dtype is None or dtype == self.dtype):
+            # NOTE: a cast to the dtype it already has is a differentiable copy
+            return minigrad.ops.elementwise.Cast.apply(self, self.dtype)
+        return out if dtype is None else minigrad.ops.cast(out, dtype)
+
+    def cpu(self):
+        """This tensor on the CPU: ``self`` if already there, else on the default CPU
+        backend."""
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on the GPU, the CuPy backend (an error naming what to install where
+        there is none)."""
+        target = as_device("cuda", device) if isinstance(device, int) else as_device(
+            "cuda" if device is None else device)
+        if target.type != "cuda":
+            raise RuntimeError(f"Invalid device, must be cuda device (got {target})")
+        return self.to(target, non_blocking=non_blocking)
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+
+
+def _to_device(device=None, dtype=None, non_blocking=False, copy=False):
+    return device, dtype, copy
+
+
+def _to_dtype(dtype, non_blocking=False, copy=False):
+    return None, dtype, copy
+
+
+def _to_other(other, non_blocking=False, copy=False):
+    return other._backend, other.dtype, copy
+
+
+def _dtype_or_none(spec):
+    try:
+        return dtypes.as_dtype(spec)
+    except TypeError:
+        return None
+
+
+def _to_arguments(args, kwargs):
+    """(target or None, DType or None, copy) from ``Tensor.to``'s arguments, read the way
+    PyTorch reads its three signatures (``_to_device``, ``_to_dtype``, ``_to_other``)."""
+    if args and isinstance(args[0], minigrad.Tensor):
+        read = _to_other
+    elif args and _dtype_or_none(args[0]) is not None:
+        read = _to_dtype
+    else:
+        read = _to_device
+    try:
+        device, dtype, copy = read(*args, **kwargs)
+    except TypeError as err:
+        raise TypeError(f"to() received an invalid combination of arguments ({err}); it takes "
+                        "(dtype, non_blocking=False, copy=False), (device=None, dtype=None, "
+                        "non_blocking=False, copy=False) or (other, non_blocking=False, "
+                        "copy=False)") from None
+    return device, (None if dtype is None else dtypes.as_dtype(dtype)), bool(copy)
+
+
+def _target_backend(target, current):
+    """The backend ``to(target)`` puts a tensor on. A backend (or its name) is taken as
+    given; a device keeps the tensor's own backend when that is already on a device of the
+    same kind (a Numba tensor is on the CPU), as ``torch.Tensor.to`` returns ``self``."""
+    backend = get_backend(target)
+    names_a_backend = isinstance(target, Backend) or is_backend_name(target)
+    if backend is not current and not names_a_backend and device_of(backend) == device_of(
+            current):
+        return current
+    return backend

@@ -1,0 +1,5 @@
+"""Registry entries of diagonal (``minigrad/ops/diagonal.py``)."""
+
+OPS = []
+
+MODULES = []

@@ -1,0 +1,5 @@
+"""Registry entries of embedding (``minigrad/ops/embedding.py``)."""
+
+OPS = []
+
+MODULES = []

@@ -1,0 +1,5 @@
+"""Registry entries of gather_scatter (``minigrad/ops/gather_scatter.py``)."""
+
+OPS = []
+
+MODULES = []

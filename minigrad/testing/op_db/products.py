@@ -1,0 +1,5 @@
+"""Registry entries of products (``minigrad/ops/products.py``)."""
+
+OPS = []
+
+MODULES = []

@@ -1,0 +1,5 @@
+"""Registry entries of sorting (``minigrad/ops/sorting.py``)."""
+
+OPS = []
+
+MODULES = []
