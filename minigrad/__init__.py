@@ -9,12 +9,18 @@ from minigrad.backends import (available_backends, get_default_backend, get_rng_
                                manual_seed, set_default_backend, set_rng_state)
 from minigrad.backends import get_default_device, set_default_device
 from minigrad.devices import device
-from minigrad.creation import (arange, from_dlpack, full, ones, ones_like, rand, randn, tensor,
-                               zeros, zeros_like)
+from minigrad.creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack,
+                               from_numpy, full, full_like, linspace, logspace, ones, ones_like,
+                               tensor, zeros, zeros_like)
+from minigrad.creation_random import (bernoulli, multinomial, normal, rand, rand_like, randint,
+                                      randint_like, randn, randn_like, randperm)
 from minigrad.data import load, save
-from minigrad.dtypes import bool, float16, float32, float64, int8, int16, int32, int64, uint8
-from minigrad.ops import (abs, cat, clamp, exp, log, matmul, maximum, mean, minimum, sqrt,
-                          stack, sum, unbind, where)
+from minigrad.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
+                             half, int, int8, int16, int32, int64, long, set_default_dtype,
+                             short, uint8)
+from minigrad.tensor_queries import is_floating_point, is_tensor, numel
+from minigrad.ops import (abs, argmax, argmin, exp, log, matmul, max, maximum, mean, min,
+                          minimum, pow, sqrt, sum, var, where)
 from minigrad.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from minigrad.ops.activation_piecewise import prelu, threshold
 from minigrad.ops.activation_smooth import celu, selu
@@ -26,12 +32,14 @@ from minigrad.ops.pointwise_special import (atan2, erf, erfc, fmod, frac, hypot,
 from minigrad.ops.statistics import (all, amax, amin, any, count_nonzero, cumprod, cumsum,
                                      logsumexp, norm, prod, std, std_mean, var_mean)
 from minigrad.random import Generator
+
 # NOTE: these families' __all__ are exactly the names torch has at its top level
 from minigrad.ops.comparison import *  # noqa: F403, I001
-from minigrad.ops.diagonal import *  # noqa: F403, I001
+from minigrad.ops.diagonals import *  # noqa: F403, I001
 from minigrad.ops.gather_scatter import *  # noqa: F403, I001
 from minigrad.ops.pointwise_ternary import *  # noqa: F403, I001
 from minigrad.ops.products import *  # noqa: F403, I001
+from minigrad.ops.shape import *  # noqa: F403, I001
 from minigrad.ops.shape_move import *  # noqa: F403, I001
 from minigrad.ops.shape_repeat import *  # noqa: F403, I001
 from minigrad.ops.sorting import *  # noqa: F403, I001
@@ -46,11 +54,15 @@ __all__ = [
     "inference_mode", "is_inference_mode_enabled",
     "cuda", "device", "get_default_device", "set_default_device",
     "available_backends", "get_default_backend", "manual_seed", "set_default_backend",
-    "arange", "from_dlpack", "full", "ones", "ones_like", "rand", "randn", "tensor", "zeros",
-    "zeros_like",
+    "arange", "as_tensor", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full",
+    "full_like", "linspace", "logspace", "ones", "ones_like", "tensor", "zeros", "zeros_like",
+    "bernoulli", "multinomial", "normal", "rand", "rand_like", "randint", "randint_like",
+    "randn", "randn_like", "randperm",
     "bool", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-    "abs", "cat", "clamp", "exp", "log", "matmul", "maximum", "mean", "minimum", "sqrt",
-    "stack", "sum", "unbind", "where",
+    "double", "float", "half", "int", "long", "short", "get_default_dtype", "set_default_dtype",
+    "is_floating_point", "is_tensor", "numel",
+    "abs", "argmax", "argmin", "exp", "log", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "pow", "sqrt", "sum", "var", "where",
     "celu", "log_softmax", "prelu", "relu", "selu", "sigmoid", "softmax", "tanh", "threshold",
     "acos", "asin", "atan", "cos", "cosh", "exp2", "expm1", "log1p", "log2", "log10", "sin",
     "sinh", "tan",
@@ -60,10 +72,11 @@ __all__ = [
     "all", "amax", "amin", "any", "count_nonzero", "cumprod", "cumsum", "logsumexp", "norm",
     "prod", "std", "std_mean", "var_mean",
     *ops.comparison.__all__,
-    *ops.diagonal.__all__,
+    *ops.diagonals.__all__,
     *ops.gather_scatter.__all__,
     *ops.pointwise_ternary.__all__,
     *ops.products.__all__,
+    *ops.shape.__all__,
     *ops.shape_move.__all__,
     *ops.shape_repeat.__all__,
     *ops.sorting.__all__,

@@ -1,10 +1,14 @@
-"""Ways to make tensors: ``tensor``, ``zeros``, ``ones``, ``full``, ``arange``, ``randn``,
-``rand`` and the ``*_like`` forms. Random ones draw from the backend's seeded generator, or
-from an ``mg.Generator`` passed as ``generator=``."""
+"""Ways to make tensors of given values: ``tensor``, ``as_tensor``, ``from_numpy``,
+``zeros``, ``ones``, ``full``, ``empty``, ``eye``, ``arange``, ``linspace``, ``logspace`` and
+the ``*_like`` forms. The random ones are in ``minigrad.creation_random``.
+
+Where a new tensor goes is ``backend=`` (minigrad's name) or ``device=`` (PyTorch's); its
+float dtype, unless given, is ``dtypes.default_float``, read when the tensor is made."""
+
+import operator
 
 from minigrad import dtypes
 from minigrad.backends import cpu_backend_name, get_backend
-from minigrad.random import host_generator
 from minigrad.tensor import Tensor
 from minigrad.tensor_methods._forwarding import shape_args
 
@@ -26,6 +30,11 @@ def _place(backend, device):
     return device
 
 
+def _place_like(input, backend, device):
+    """Where a ``*_like`` tensor goes: ``input``'s backend unless one is named."""
+    return input._backend if backend is None and device is None else _place(backend, device)
+
+
 _DLPACK_CUDA = 2  # the device type DLPack gives CUDA memory
 
 
@@ -39,6 +48,39 @@ def from_dlpack(obj, backend=None):
     return Tensor._make(b.from_dlpack(obj), b)
 
 
+def from_numpy(ndarray):
+    """A CPU tensor sharing memory with the NumPy array ``ndarray``, as ``torch.from_numpy``:
+    writes to either show in the other. It lands on the default CPU backend (NumPy or
+    Numba, whose arrays are NumPy arrays), so the memory is always shared; ``.to("cuda")``
+    copies it to the GPU."""
+    b = get_backend(cpu_backend_name())
+    if not b.is_array(ndarray) or b.xp.isscalar(ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    try:
+        dtypes.of_array(ndarray)
+    except TypeError as err:
+        raise TypeError(f"from_numpy: can't convert an array of dtype {ndarray.dtype}: "
+                        f"{err}") from None
+    return Tensor._make(ndarray, b)
+
+
+def as_tensor(data, *, dtype=None, device=None, backend=None):
+    """``data`` as a tensor, copying only when needed, as ``torch.as_tensor``: a tensor
+    already of that dtype and backend is returned itself (else converted as by ``.to``);
+    an array of the backend (a NumPy array on NumPy or Numba, a CuPy array on CuPy) is
+    shared when its dtype fits; anything else is copied as by ``tensor``."""
+    target = None if backend is None and device is None else get_backend(_place(backend,
+                                                                                device))
+    if isinstance(data, Tensor):
+        return data.to(data._backend if target is None else target, dtype=dtype)
+    b = get_backend() if target is None else target
+    if b.is_array(data) and not b.xp.isscalar(data):
+        array = data if dtype is None else data.astype(dtypes.as_dtype(dtype).name, copy=False)
+        dtypes.of_array(array)  # NOTE: a dtype minigrad lacks raises here, naming it
+        return Tensor._make(array, b)
+    return tensor(data, dtype=dtype, backend=b)
+
+
 def _new(array, backend, requires_grad):
     t = Tensor._make(array, backend)
     return t.requires_grad_() if requires_grad else t
@@ -49,39 +91,90 @@ def _dtype_name(dtype):
     return dtype.name
 
 
+def integer(op, name, value):
+    """``value`` as an int (a Python or NumPy integer, not a bool or a float), or PyTorch's
+    TypeError naming the argument."""
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{op}: argument '{name}' must be int, not {type(value).__name__}")
+    return operator.index(value)
+
+
+def checked_size(op, shape):
+    """``shape`` (``f(2, 3)`` or ``f((2, 3))``) as a tuple of non-negative ints."""
+    size = tuple(integer(op, "size", n) for n in shape_args(shape))
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"{op}: trying to create a tensor with negative dimension "
+                           f"{min(size)}: {list(size)}")
+    return size
+
+
+def _filled(op, shape, fill_value, dtype, requires_grad, backend):
+    b = get_backend(backend)
+    array = b.xp.full(checked_size(op, shape), fill_value, dtype=_dtype_name(dtype))
+    return _new(array, b, requires_grad)
+
+
 def full(*shape, fill_value=None, dtype=None, requires_grad=False, backend=None, device=None):
-    """A tensor of ``shape`` filled with ``fill_value``; called as ``full(shape, value)``."""
+    """A tensor of ``shape`` filled with ``fill_value``; called as ``full(shape, value)``.
+    The dtype follows the value (bool, int64, or the default float) unless given."""
     if fill_value is None:  # torch.full(size, fill_value): the value is the last positional
         *shape, fill_value = shape
     if dtype is None and isinstance(fill_value, bool):
         dtype = dtypes.bool
     elif dtype is None and isinstance(fill_value, int):
         dtype = dtypes.int64
-    b = get_backend(_place(backend, device))
-    array = b.xp.full(shape_args(shape), fill_value, dtype=_dtype_name(dtype))
-    return _new(array, b, requires_grad)
+    return _filled("full", shape, fill_value, dtype, requires_grad, _place(backend, device))
 
 
 def zeros(*shape, dtype=None, requires_grad=False, backend=None, device=None):
-    return full(*shape_args(shape), 0.0, dtype=dtype, requires_grad=requires_grad,
-                backend=backend, device=device)
+    return _filled("zeros", shape, 0, dtype, requires_grad, _place(backend, device))
 
 
 def ones(*shape, dtype=None, requires_grad=False, backend=None, device=None):
-    return full(*shape_args(shape), 1.0, dtype=dtype, requires_grad=requires_grad,
-                backend=backend, device=device)
+    return _filled("ones", shape, 1, dtype, requires_grad, _place(backend, device))
 
 
-def zeros_like(t, dtype=None, requires_grad=False, *, device=None):
-    """Zeros shaped like ``t``, on ``t``'s backend unless ``device`` says otherwise."""
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
-                 backend=t._backend if device is None else get_backend(device))
+def empty(*shape, dtype=None, requires_grad=False, backend=None, device=None):
+    """A tensor of ``shape`` whose values are not to be relied on, as ``torch.empty``;
+    minigrad's are zeros (NOTE: uninitialized memory would make runs differ)."""
+    return _filled("empty", shape, 0, dtype, requires_grad, _place(backend, device))
 
 
-def ones_like(t, dtype=None, requires_grad=False, *, device=None):
-    """Ones shaped like ``t``, on ``t``'s backend unless ``device`` says otherwise."""
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
-                backend=t._backend if device is None else get_backend(device))
+def zeros_like(input, *, dtype=None, requires_grad=False, backend=None, device=None):
+    """Zeros shaped like ``input``, in its dtype and on its backend unless given."""
+    return _filled("zeros_like", input.shape, 0, dtype or input.dtype, requires_grad,
+                   _place_like(input, backend, device))
+
+
+def ones_like(input, *, dtype=None, requires_grad=False, backend=None, device=None):
+    """Ones shaped like ``input``, in its dtype and on its backend unless given."""
+    return _filled("ones_like", input.shape, 1, dtype or input.dtype, requires_grad,
+                   _place_like(input, backend, device))
+
+
+def full_like(input, fill_value, *, dtype=None, requires_grad=False, backend=None,
+              device=None):
+    """``fill_value`` shaped like ``input``, in its dtype (the value is cast: 2.7 fills an
+    int64 tensor with 2) and on its backend unless given."""
+    return _filled("full_like", input.shape, fill_value, dtype or input.dtype, requires_grad,
+                   _place_like(input, backend, device))
+
+
+def empty_like(input, *, dtype=None, requires_grad=False, backend=None, device=None):
+    """``empty`` shaped like ``input``, in its dtype and on its backend unless given."""
+    return _filled("empty_like", input.shape, 0, dtype or input.dtype, requires_grad,
+                   _place_like(input, backend, device))
+
+
+def eye(n, m=None, *, dtype=None, requires_grad=False, backend=None, device=None):
+    """The ``n`` x ``m`` (default ``n`` x ``n``) matrix with ones on the diagonal."""
+    n = integer("eye", "n", n)
+    m = n if m is None else integer("eye", "m", m)
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {value}")
+    b = get_backend(_place(backend, device))
+    return _new(b.xp.eye(n, m, dtype=_dtype_name(dtype)), b, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, backend=None,
@@ -97,27 +190,33 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, backend=Non
     return _new(array, b, requires_grad)
 
 
-def _random(op, method, shape, generator, dtype, requires_grad, backend):
-    """``op``'s draws by ``method`` of the backend's shared generator, or of ``generator``'s
-    (on the host, then moved to the backend)."""
-    b = get_backend(backend)
-    size, dtype_name = shape_args(shape), _dtype_name(dtype)
-    if generator is None:
-        array = getattr(b.rng, method)(size, dtype=dtype_name)
-    else:
-        host = host_generator(generator, op, b)
-        array = b.asarray(getattr(host, method)(size, dtype=dtype_name))
-    return _new(array, b, requires_grad)
+def _spaced(op, start, end, steps, xp):
+    """``steps`` evenly spaced float64 values from ``start`` to ``end`` (both included),
+    as PyTorch computes them: the first half counted up from ``start``, the second half
+    down from ``end``, so both ends are exact and the values symmetric."""
+    steps = integer(op, "steps", steps)
+    if steps < 0:
+        raise RuntimeError(f"{op}: number of steps must be non-negative, got {steps}")
+    start, end = float(start), float(end)  # NOTE: 0-d tensors too, as PyTorch takes them
+    i = xp.arange(steps, dtype="float64")
+    step = (end - start) / max(steps - 1, 1)
+    return xp.where(i < max(steps // 2, 1), start + i * step, end - (steps - 1 - i) * step)
 
 
-def randn(*shape, generator=None, dtype=None, requires_grad=False, backend=None, device=None):
-    """Standard normal samples from ``generator`` (an ``mg.Generator``), by default from the
-    backend's shared generator (``mg.manual_seed`` seeds it)."""
-    return _random("randn", "standard_normal", shape, generator, dtype, requires_grad,
-                   _place(backend, device))
+def linspace(start, end, steps, *, dtype=None, requires_grad=False, backend=None,
+             device=None):
+    """``steps`` values evenly spaced from ``start`` to ``end``, in the default float dtype
+    unless given (an integer dtype truncates them toward zero, as PyTorch does)."""
+    b = get_backend(_place(backend, device))
+    array = _spaced("linspace", start, end, steps, b.xp)
+    return _new(array.astype(_dtype_name(dtype)), b, requires_grad)
 
 
-def rand(*shape, generator=None, dtype=None, requires_grad=False, backend=None, device=None):
-    """Uniform samples in [0, 1) from ``generator``, by default the backend's shared one."""
-    return _random("rand", "random", shape, generator, dtype, requires_grad,
-                   _place(backend, device))
+def logspace(start, end, steps, base=10.0, *, dtype=None, requires_grad=False, backend=None,
+             device=None):
+    """``base ** linspace(start, end, steps)``: ``steps`` values evenly spaced on a log
+    scale from ``base ** start`` to ``base ** end``."""
+    b = get_backend(_place(backend, device))
+    exponents = _spaced("logspace", start, end, steps, b.xp)
+    array = b.xp.power(float(base), exponents)
+    return _new(array.astype(_dtype_name(dtype)), b, requires_grad)

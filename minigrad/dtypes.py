@@ -1,4 +1,6 @@
-"""Element types, named as in PyTorch: ``mg.float32``, ``mg.float64``, ``mg.int64``, ``mg.bool``.
+"""Element types, named as in PyTorch: ``mg.float32``, ``mg.float64``, ``mg.int64``, ``mg.bool``,
+with PyTorch's short aliases (``mg.float`` is ``mg.float32``, ``mg.long`` is ``mg.int64``), and
+the default float dtype (``get_default_dtype`` / ``set_default_dtype``).
 
 A ``DType`` is only a name with a few facts about it; every backend turns the name into its
 own native dtype. It compares equal to the matching NumPy dtype or its name, so
@@ -45,8 +47,48 @@ bool = DType("bool", False, 1)  # PyTorch's name: mg.bool
 
 _BY_NAME = {d.name: d for d in (float16, float32, float64, uint8, int8, int16, int32, int64, bool)}
 _PYTHON_TYPES = {builtins.float: float64, builtins.int: int64, builtins.bool: bool}
+# PyTorch's legacy tensor type names, what ``Tensor.type()`` returns: torch.FloatTensor
+_TENSOR_TYPES = {float16: "Half", float32: "Float", float64: "Double", uint8: "Byte",
+                 int8: "Char", int16: "Short", int32: "Int", int64: "Long", bool: "Bool"}
 
+# NOTE: read by every maker of float tensors when it runs, never copied at import, so that
+# set_default_dtype reaches them all
 default_float = float32
+
+
+def get_default_dtype():
+    """The dtype of new float tensors when none is given: float32 until
+    ``set_default_dtype`` changes it."""
+    return default_float
+
+
+def set_default_dtype(d):
+    """Make ``d`` the dtype of float tensors created without one, as
+    ``torch.set_default_dtype``: Python floats and lists of them (``mg.tensor([1.5])``),
+    ``zeros``, ``randn``, a float ``arange``, integer division and the parameters of new
+    layers. Only floating dtypes are accepted (TypeError otherwise)."""
+    global default_float
+    if not isinstance(d, DType):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    default_float = d
+
+
+def tensor_type(dtype, on_cuda=False):
+    """PyTorch's legacy name of a tensor's type: ``'torch.FloatTensor'``,
+    ``'torch.cuda.LongTensor'``."""
+    return f"torch.{'cuda.' if on_cuda else ''}{_TENSOR_TYPES[dtype]}Tensor"
+
+
+_BY_TENSOR_TYPE = {tensor_type(d, cuda): (cuda, d) for d in _TENSOR_TYPES for cuda in (False, True)}
+
+
+def parse_tensor_type(name):
+    """``(on_cuda, DType)`` for a legacy type name such as ``'torch.cuda.FloatTensor'``, or
+    ``None`` when ``name`` is no such name."""
+    return _BY_TENSOR_TYPE.get(name)
 
 
 _BY_ARRAY_DTYPE = {}  # a backend's dtype object -> DType, filled on first sight
@@ -85,3 +127,9 @@ def as_dtype(spec):
     if name is None:
         raise TypeError(f"cannot interpret {spec!r} as a dtype")
     return from_name(name)
+
+
+# NOTE: PyTorch's short names for the same objects (``mg.float is mg.float32``); bound last,
+# as they shadow the builtins ``float`` and ``int`` in this module
+float, double, half = float32, float64, float16
+long, int, short = int64, int32, int16

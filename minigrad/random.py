@@ -2,10 +2,12 @@
 
 Every minigrad random number comes from NumPy's PCG64 on the host (the CuPy backend draws
 there too and copies), so a ``Generator`` holds one host generator made by the backend
-layer. Pass it as ``generator=`` to ``mg.rand``, ``mg.randn``, the samplers,
-``random_split`` or the ``DataLoader``: its numbers repeat with its seed and no other draw
-disturbs them. A seed gives a Generator the numbers ``mg.manual_seed`` with that seed gives
-the shared generator.
+layer. Pass it as ``generator=`` to ``mg.rand``, ``mg.randn`` and the other samplers
+(``randint``, ``randperm``, ``normal``, ``bernoulli``, ``multinomial``), the in-place fills
+(``normal_``, ``uniform_``, ``bernoulli_``), ``nn.init``, the data samplers, ``random_split``
+or the ``DataLoader``: its numbers repeat with its seed and no other draw disturbs them.
+A seed gives a Generator the numbers ``mg.manual_seed`` with that seed gives the shared
+generator.
 """
 
 import operator
@@ -99,3 +101,38 @@ def generator_or_default(generator):
     """``generator``, or when ``None`` a fresh one seeded by ``draw_seed()``: what PyTorch's
     samplers do when no generator is given."""
     return Generator().manual_seed(draw_seed()) if generator is None else generator
+
+
+def draw(op, backend, generator, method, *args, **kwargs):
+    """The draws of ``method`` (a NumPy ``Generator`` method: ``"random"``, ``"normal"``...)
+    as an array on ``backend``: from ``generator``'s stream, or from the backend's shared
+    generator when ``None``."""
+    if generator is None:
+        return getattr(backend.rng, method)(*args, **kwargs)
+    host = host_generator(generator, op, backend)
+    return backend.asarray(getattr(host, method)(*args, **kwargs))
+
+
+def require_float(op, dtype):
+    """``dtype`` when it is a floating-point DType; PyTorch's NotImplementedError else."""
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"{op}: draws floating-point values, so it needs a float "
+                                  f"dtype, not {dtype.name}")
+    return dtype
+
+
+def check_std(op, std):
+    """PyTorch's check of a normal distribution's float ``std``."""
+    if std < 0:
+        raise RuntimeError(f"{op}: expects std >= 0.0, but found std {std}")
+
+
+def check_probabilities(op, p):
+    """PyTorch's check that probabilities ``p`` (a number or a backend array) lie in [0, 1];
+    a NaN fails it too."""
+    if isinstance(p, (int, float)):
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"{op}: expects p to be in [0, 1], but got p={p}")
+    elif not bool(((p >= 0) & (p <= 1)).all()):
+        raise RuntimeError(f"{op}: expects every probability to be in [0, 1] (p of shape "
+                           f"{tuple(p.shape)})")

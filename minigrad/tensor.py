@@ -215,7 +215,8 @@ class Tensor(TensorMethods):
     def __repr__(self):
         body = self._backend.format(self.data, prefix="tensor(")
         extras = []
-        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
+        # NOTE: as in PyTorch, the default float dtype goes unsaid, whichever it is
+        if self.dtype not in (dtypes.default_float, dtypes.int64, dtypes.bool):
             extras.append(f"dtype={self.dtype!r}")
         if self._backend.name != "numpy":
             extras.append(f"backend={self._backend.name!r}")

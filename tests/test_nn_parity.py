@@ -53,17 +53,21 @@ def paired(make, dtype=F32, seed=0):
     return mg_layer, torch_layer
 
 
-def compare_pass(label, mg_layer, torch_layer, x, rng):
+def compare_pass(label, mg_layer, torch_layer, x, rng, dtype=None):
     """One forward and backward (random cotangent) in both; compares output, input gradient
-    and every parameter gradient. Parameter gradients are cleared afterwards."""
-    dtype = x.dtype.type
-    x_mg, x_torch = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    and every parameter gradient. Parameter gradients are cleared afterwards. Integer ``x``
+    (indices) gets no gradient; ``dtype`` is then the layer's float dtype."""
+    dtype = dtype or x.dtype.type
+    float_input = x.dtype.kind == "f"
+    x_mg = mg.tensor(x, requires_grad=float_input)
+    x_torch = torch.tensor(x, requires_grad=float_input)
     y_mg, y_torch = mg_layer(x_mg), torch_layer(x_torch)
     check(f"{label} forward", y_mg, y_torch, dtype)
     cotangent = np.asarray(rng.standard_normal(tuple(y_torch.shape)), dtype)
     y_mg.backward(mg.tensor(cotangent))
     y_torch.backward(torch.tensor(cotangent))
-    check(f"{label} input grad", x_mg.grad, x_torch.grad, dtype)
+    if float_input:
+        check(f"{label} input grad", x_mg.grad, x_torch.grad, dtype)
     mg_params = dict(mg_layer.named_parameters())
     torch_params = dict(torch_layer.named_parameters())
     assert list(mg_params) == list(torch_params)
@@ -89,8 +93,11 @@ def test_module_matches_torch(info, dtype):
         mg_layer.eval()
         torch_layer.eval()
     for shape in info.input_shapes:
-        x = randn(rng, *shape, dtype=dtype, scale=info.scale) + dtype(info.shift)
-        compare_pass(info.name, mg_layer, torch_layer, x, rng)
+        if info.index_high:
+            x = rng.integers(0, info.index_high, size=shape)
+        else:
+            x = randn(rng, *shape, dtype=dtype, scale=info.scale) + dtype(info.shift)
+        compare_pass(info.name, mg_layer, torch_layer, x, rng, dtype)
 
 
 @pytest.mark.parametrize("info", MODULE_DB, ids=lambda info: info.name)

@@ -8,6 +8,7 @@ from minigrad.nn.layers.activation import *  # noqa: F403
 from minigrad.nn.layers.activation_piecewise import *  # noqa: F403
 from minigrad.nn.layers.activation_smooth import *  # noqa: F403
 from minigrad.nn.layers.container import *  # noqa: F403
+from minigrad.nn.layers.convolution import *  # noqa: F403
 from minigrad.nn.layers.dropout import *  # noqa: F403
 from minigrad.nn.layers.embedding import *  # noqa: F403
 from minigrad.nn.layers.linear import *  # noqa: F403
@@ -15,6 +16,7 @@ from minigrad.nn.layers.loss import *  # noqa: F403
 from minigrad.nn.layers.normalization import *  # noqa: F403
 from minigrad.nn.layers.normalization_group import *  # noqa: F403
 from minigrad.nn.layers.parameter_container import *  # noqa: F403
+from minigrad.nn.layers.pooling import *  # noqa: F403
 from minigrad.nn.layers.recurrent import *  # noqa: F403
 from minigrad.nn.layers.shape import *  # noqa: F403
 from minigrad.nn.module import Module
@@ -26,4 +28,5 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter",
            *layers.recurrent.__all__, *layers.parameter_container.__all__,
            *layers.shape.__all__, *layers.activation_piecewise.__all__,
            *layers.activation_smooth.__all__, *layers.embedding.__all__,
-           *layers.normalization_group.__all__]
+           *layers.normalization_group.__all__, *layers.convolution.__all__,
+           *layers.pooling.__all__]

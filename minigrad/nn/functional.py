@@ -1,10 +1,14 @@
 """Functional forms of the layers and losses, as ``torch.nn.functional`` (import as ``F``)."""
 
 from minigrad.errors import ShapeError
+from minigrad.nn import functional_conv as _functional_conv
 from minigrad.nn import functional_layers as _functional_layers
 from minigrad.nn import functional_losses as _functional_losses
+from minigrad.nn import functional_pooling as _functional_pooling
+from minigrad.nn.functional_conv import *  # noqa: F403
 from minigrad.nn.functional_layers import *  # noqa: F403
 from minigrad.nn.functional_losses import *  # noqa: F403
+from minigrad.nn.functional_pooling import *  # noqa: F403
 from minigrad.ops import activation as _activation
 from minigrad.ops import activation_piecewise as _activation_piecewise
 from minigrad.ops import activation_smooth as _activation_smooth
@@ -20,7 +24,8 @@ from minigrad.tensor import Tensor
 __all__ = ["linear", *_activation.__all__, *_activation_piecewise.__all__,
            *_activation_smooth.__all__, "batch_norm", "layer_norm", "dropout", "mse_loss",
            "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits",
-           *_functional_layers.__all__, *_functional_losses.__all__]
+           *_functional_layers.__all__, *_functional_losses.__all__,
+           *_functional_conv.__all__, *_functional_pooling.__all__]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,

@@ -11,17 +11,20 @@ from minigrad.ops import (
     activation_piecewise,
     activation_smooth,
     comparison,
-    diagonal,
+    convolution,
+    diagonals,
     elementwise,
     embedding,
     gather_scatter,
     indexing,
+    interpolation,
     linalg,
     normalization_group,
     pointwise,
     pointwise_rounding,
     pointwise_special,
     pointwise_ternary,
+    pooling,
     products,
     reduction,
     shape,
@@ -34,17 +37,20 @@ from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.activation_piecewise import *  # noqa: F403
 from minigrad.ops.activation_smooth import *  # noqa: F403
 from minigrad.ops.comparison import *  # noqa: F403
-from minigrad.ops.diagonal import *  # noqa: F403
+from minigrad.ops.convolution import *  # noqa: F403
+from minigrad.ops.diagonals import *  # noqa: F403
 from minigrad.ops.elementwise import *  # noqa: F403
 from minigrad.ops.embedding import *  # noqa: F403
 from minigrad.ops.gather_scatter import *  # noqa: F403
 from minigrad.ops.indexing import *  # noqa: F403
+from minigrad.ops.interpolation import *  # noqa: F403
 from minigrad.ops.linalg import *  # noqa: F403
 from minigrad.ops.normalization_group import *  # noqa: F403
 from minigrad.ops.pointwise import *  # noqa: F403
 from minigrad.ops.pointwise_rounding import *  # noqa: F403
 from minigrad.ops.pointwise_special import *  # noqa: F403
 from minigrad.ops.pointwise_ternary import *  # noqa: F403
+from minigrad.ops.pooling import *  # noqa: F403
 from minigrad.ops.products import *  # noqa: F403
 from minigrad.ops.reduction import *  # noqa: F403
 from minigrad.ops.shape import *  # noqa: F403
@@ -60,11 +66,11 @@ __all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwi
            "pointwise", "pointwise_special", *pointwise.__all__, *pointwise_special.__all__,
            "pointwise_rounding", *pointwise_rounding.__all__,
            *reduction.__all__, *shape.__all__, *statistics.__all__,
-           "shape_repeat", "shape_move", "diagonal", "gather_scatter", "sorting",
+           "shape_repeat", "shape_move", "diagonals", "gather_scatter", "sorting",
            "products", "pointwise_ternary", "comparison", "embedding", "normalization_group",
            *shape_repeat.__all__,
            *shape_move.__all__,
-           *diagonal.__all__,
+           *diagonals.__all__,
            *gather_scatter.__all__,
            *sorting.__all__,
            *products.__all__,
@@ -72,4 +78,6 @@ __all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwi
            *comparison.__all__,
            *embedding.__all__,
            *normalization_group.__all__,
+           "convolution", "pooling", "interpolation",
+           *convolution.__all__, *pooling.__all__, *interpolation.__all__,
            ]

@@ -25,10 +25,13 @@ def _python_scalar(value):
     return value
 
 
-def as_float(t, dtype=dtypes.default_float):
-    """``t`` itself when floating, else a float copy (integer data carries no gradient)."""
+def as_float(t, dtype=None):
+    """``t`` itself when floating, else a copy in ``dtype`` (by default the default float
+    dtype, read now: ``set_default_dtype`` may have changed it); integer data carries no
+    gradient."""
     if t.data.dtype.kind == "f":
         return t
+    dtype = dtypes.default_float if dtype is None else dtype
     return Tensor._make(t.data.astype(dtype.name), t._backend)
 
 

@@ -1,5 +1,6 @@
-"""Elementwise arithmetic: add, sub, mul, div, neg, pow, exp, log, sqrt, abs, clamp,
-maximum, minimum, where, cast and comparisons.
+"""Elementwise arithmetic: add, sub, mul, div, neg, pow, exp, log, sqrt, abs, maximum,
+minimum, where, cast and comparisons (clamp, with its tensor bounds, is in
+``pointwise_ternary``).
 
 Binary ops broadcast as NumPy does; each backward returns gradients of the broadcast shape
 and the engine sums them back to each input's shape.
@@ -10,7 +11,7 @@ from minigrad.ops._operands import binary_operands
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "cast", "clamp", "compare", "div", "exp", "log", "maximum", "minimum", "mul",
+    "abs", "add", "cast", "compare", "div", "exp", "log", "maximum", "minimum", "mul",
     "neg", "pow", "sqrt", "sub", "where",
 ]
 
@@ -187,29 +188,6 @@ class Abs(Function):
         return g_out * ctx.xp.sign(x)
 
 
-class Clamp(Function):
-    """out = min(max(x, lo), hi);  d/dx = 1 where lo <= x <= hi, else 0 (as PyTorch)."""
-
-    op_name = "clamp"
-
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        if ctx.needs_input_grad[0]:  # the mask is only for backward
-            if lo is None:
-                inside = x <= hi
-            elif hi is None:
-                inside = x >= lo
-            else:
-                inside = (x >= lo) & (x <= hi)
-            ctx.save_for_backward(inside)
-        return ctx.xp.clip(x, lo, hi)
-
-    @staticmethod
-    def backward(ctx, g_out):
-        (inside,) = ctx.saved_tensors
-        return ctx.xp.where(inside, g_out, 0), None, None
-
-
 def _to_winner(xp, g_out, wins, ties):
     """The gradient for the input that won an elementwise max/min: all, half on a tie."""
     return xp.where(wins, g_out, xp.where(ties, g_out * 0.5, 0))
@@ -328,13 +306,6 @@ def abs(x):
     return Abs.apply(x)
 
 
-def clamp(x, min=None, max=None):
-    """Limit x to [min, max]; either bound may be None."""
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(x, min, max)
-
-
 def maximum(a, b):
     return Maximum.apply(*binary_operands(a, b))
 
@@ -343,9 +314,15 @@ def minimum(a, b):
     return Minimum.apply(*binary_operands(a, b))
 
 
-def where(condition, a, b):
-    """Elements of a where condition holds, of b elsewhere (condition carries no gradient)."""
-    a, b = binary_operands(a, b)
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` holds, of ``other`` elsewhere (condition
+    carries no gradient); ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``,
+    as in PyTorch."""
+    if input is None and other is None:
+        from minigrad.ops import sorting  # NOTE: at call time: sorting builds on this family
+
+        return sorting.nonzero(condition, as_tuple=True)
+    a, b = binary_operands(input, other)
     if not isinstance(condition, Tensor):
         like = a if isinstance(a, Tensor) else b
         condition = Tensor(condition, backend=like._backend)

@@ -1,9 +1,10 @@
-"""Matrix multiplication with ``numpy.matmul``'s rules: 1-D, 2-D and batched operands."""
+"""Matrix multiplication with ``numpy.matmul``'s rules (1-D, 2-D and batched operands), and
+the fused linear and bilinear maps of ``nn.Linear`` and ``nn.Bilinear``."""
 
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 
-__all__ = ["matmul", "linear"]
+__all__ = ["matmul", "linear", "bilinear"]
 
 
 class MatMul(Function):
@@ -93,3 +94,65 @@ def linear(x, weight, bias=None):
         raise ShapeError(f"linear: bias has shape {tuple(bias.shape)}, expected "
                          f"({weight.shape[0]},) for weight {tuple(weight.shape)}")
     return Linear.apply(x, weight, bias)
+
+
+class Bilinear(Function):
+    """y_k = x1 @ weight[k] @ x2 + bias_k (x1 (..., in1), x2 (..., in2), weight
+    (out, in1, in2), bias (out,)).
+
+    With t = x1 @ weight (..., out, in2) and s = weight @ x2 (..., out, in1):
+    g_x1 = sum_k g_k s_k,  g_x2 = sum_k g_k t_k,  g_weight[k] = sum over the batch of
+    g_k x1 x2^T (one tensordot of g with the batch's outer products),  g_bias = the sum of
+    g over the batch.
+    """
+
+    op_name = "bilinear"
+
+    @staticmethod
+    def forward(ctx, x1, x2, weight, bias):
+        xp = ctx.xp
+        t = xp.einsum("...i,kij->...kj", x1, weight)
+        y = xp.einsum("...kj,...j->...k", t, x2)
+        if bias is not None:
+            y += bias
+        ctx.save_for_backward(x1, x2, weight, t)
+        return y
+
+    @staticmethod
+    def backward(ctx, g_y):
+        xp = ctx.xp
+        x1, x2, weight, t = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        g_x1 = g_x2 = g_weight = g_bias = None
+        if needs[0]:
+            g_x1 = xp.einsum("...k,...ki->...i", g_y, xp.einsum("kij,...j->...ki", weight, x2))
+        if needs[1]:
+            g_x2 = xp.einsum("...k,...kj->...j", g_y, t)
+        if needs[2]:
+            rows = g_y.reshape(-1, g_y.shape[-1])
+            batch = rows.shape[0]
+            outer = x1.reshape(batch, x1.shape[-1], 1) * x2.reshape(batch, 1, x2.shape[-1])
+            g_weight = xp.tensordot(rows, outer, axes=(0, 0))
+        if needs[3]:
+            g_bias = g_y.reshape(-1, g_y.shape[-1]).sum(axis=0)
+        return g_x1, g_x2, g_weight, g_bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """input1 @ weight[k] @ input2 + bias[k] for each output k, as
+    ``torch.nn.functional.bilinear``: the inputs share their batch dims (no broadcasting)."""
+    if weight.ndim != 3:
+        raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape "
+                         f"{tuple(weight.shape)}")
+    if 0 in (input1.ndim, input2.ndim) or input1.shape[:-1] != input2.shape[:-1]:
+        raise ShapeError(f"bilinear: input batch dimensions do not match (input1 "
+                         f"{tuple(input1.shape)}, input2 {tuple(input2.shape)})")
+    for name, x, axis in (("input1", input1, 1), ("input2", input2, 2)):
+        if x.shape[-1] != weight.shape[axis]:
+            raise ShapeError(f"bilinear: {name} has {x.shape[-1]} features, weight expects "
+                             f"{weight.shape[axis]} ({name} {tuple(x.shape)}, weight "
+                             f"{tuple(weight.shape)})")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ShapeError(f"bilinear: bias has shape {tuple(bias.shape)}, expected "
+                         f"({weight.shape[0]},) for weight {tuple(weight.shape)}")
+    return Bilinear.apply(input1, input2, weight, bias)

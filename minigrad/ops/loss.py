@@ -1,8 +1,10 @@
-"""Losses as fused ops: mse, l1, cross entropy (log-softmax + NLL in one), NLL, and binary
-cross entropy with logits. Each supports ``reduction`` in "mean" | "sum" | "none"."""
+"""Losses as fused ops: mse, l1, cross entropy (log-softmax + NLL in one), NLL, binary cross
+entropy (of probabilities and of logits), and the margin losses (soft margin, margin ranking,
+cosine embedding). Each supports ``reduction`` in "mean" | "sum" | "none"."""
 
 from minigrad.autograd.function import Function
 from minigrad.ops.activation import logistic
+from minigrad.ops.reduction import _quiet_division
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -31,6 +33,11 @@ def _unreduce(g_out, reduction, shape, denominator=None):
             count *= n
         g_out = g_out / (count if denominator is None else denominator)
     return g_out.reshape((1,) * len(shape))
+
+
+def softplus(xp, z):
+    """log(1 + exp(z)) as log(1 + exp(-|z|)) + max(z, 0): no overflow for any z."""
+    return xp.log1p(xp.exp(-xp.abs(z))) + xp.maximum(z, 0)
 
 
 class _PointwiseLoss(Function):
@@ -173,7 +180,7 @@ class BCEWithLogits(Function):
     @staticmethod
     def forward(ctx, x, t, weight, pos_weight, reduction):
         xp = ctx.xp
-        softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+        softplus_neg = softplus(xp, -x)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
         losses = (1 - t) * x + log_weight * softplus_neg
         if weight is not None:
@@ -199,3 +206,127 @@ class BCEWithLogits(Function):
         if ctx.needs_input_grad[1]:
             g_t = g * (-x + (0 if pos_weight is None else (pos_weight - 1) * softplus_neg))
         return g_x, g_t, None, None, None
+
+
+class BinaryCrossEntropy(Function):
+    """Binary cross entropy of probabilities p against targets t, each log clamped at -100
+    (as PyTorch, so p = 0 or 1 gives a finite loss):
+
+        loss = -w (t max(log p, -100) + (1 - t) max(log(1 - p), -100))
+        d/dp = w (p - t) / max(p (1 - p), 1e-12)
+        d/dt = w (log(1 - p) - log p)
+    """
+
+    op_name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(ctx, p, t, weight, reduction):
+        xp = ctx.xp
+        with _quiet_division(xp):  # NOTE: log(0) = -inf, clamped just below
+            log_p, log_q = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
+        losses = -(t * log_p + (1 - t) * log_q)
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(p, t, weight, log_p, log_q)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        xp = ctx.xp
+        p, t, weight, log_p, log_q = ctx.saved_tensors
+        g = _unreduce(g_out, ctx.reduction, p.shape)
+        if weight is not None:
+            g = g * weight
+        g_p = g * (p - t) / xp.maximum(p * (1 - p), 1e-12) if ctx.needs_input_grad[0] else None
+        g_t = g * (log_q - log_p) if ctx.needs_input_grad[1] else None
+        return g_p, g_t, None, None
+
+
+class SoftMarginLoss(Function):
+    """Two-class logistic loss of scores x against labels t = +-1:
+
+        loss = log(1 + exp(-t x));  d/dx = -t sigmoid(-t x),  d/dt = -x sigmoid(-t x)
+
+    NOTE: computed as softplus(-t x), finite where PyTorch's log1p(exp(-t x)) overflows.
+    """
+
+    op_name = "soft_margin_loss"
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        z = -t * x
+        ctx.save_for_backward(x, t, z)
+        ctx.reduction = reduction
+        return _reduce(softplus(ctx.xp, z), reduction)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        x, t, z = ctx.saved_tensors
+        g_z = _unreduce(g_out, ctx.reduction, z.shape) * logistic(ctx.xp, z)
+        return (-g_z * t if ctx.needs_input_grad[0] else None,
+                -g_z * x if ctx.needs_input_grad[1] else None, None)
+
+
+class MarginRankingLoss(Function):
+    """Ranking of pairs (x1, x2) by labels t = +-1 (1: x1 should rank higher):
+
+        loss = max(0, margin - t (x1 - x2))
+        where positive: d/dx1 = -t,  d/dx2 = t,  d/dt = -(x1 - x2); elsewhere 0
+    """
+
+    op_name = "margin_ranking_loss"
+
+    @staticmethod
+    def forward(ctx, x1, x2, t, margin, reduction):
+        diff = x1 - x2
+        z = margin - t * diff
+        ctx.save_for_backward(diff, t, z > 0)
+        ctx.reduction = reduction
+        return _reduce(ctx.xp.maximum(z, 0), reduction)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        diff, t, active = ctx.saved_tensors
+        g_z = _unreduce(g_out, ctx.reduction, active.shape) * active
+        needs = ctx.needs_input_grad
+        return (-g_z * t if needs[0] else None, g_z * t if needs[1] else None,
+                -g_z * diff if needs[2] else None, None, None)
+
+
+COSINE_EPS = 1e-12  # PyTorch's, added to each squared norm
+
+
+class CosineEmbeddingLoss(Function):
+    """Similarity of rows x1, x2 (along the last dim) judged by labels t = +-1:
+
+        cos = <x1, x2> / sqrt((|x1|^2 + eps) (|x2|^2 + eps))
+        loss = 1 - cos where t = 1, max(0, cos - margin) where t = -1, 0 for other labels
+        d cos/d x1 = x2 / sqrt(...) - cos x1 / (|x1|^2 + eps), and likewise for x2
+    """
+
+    op_name = "cosine_embedding_loss"
+
+    @staticmethod
+    def forward(ctx, x1, x2, t, margin, reduction):
+        xp = ctx.xp
+        square1 = (x1 * x1).sum(axis=-1) + COSINE_EPS
+        square2 = (x2 * x2).sum(axis=-1) + COSINE_EPS
+        norms = xp.sqrt(square1 * square2)
+        cos = (x1 * x2).sum(axis=-1) / norms
+        similar, dissimilar = t == 1, (t == -1) & (cos > margin)
+        losses = xp.where(similar, 1 - cos, 0) + xp.where(dissimilar, cos - margin, 0)
+        # NOTE: d loss / d cos: -1 for similar pairs, 1 for dissimilar ones inside the margin
+        slope = dissimilar.astype(cos.dtype) - similar.astype(cos.dtype)
+        ctx.save_for_backward(x1, x2, cos, square1, square2, norms, slope)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, g_out):
+        x1, x2, cos, square1, square2, norms, slope = ctx.saved_tensors
+        g_cos = (_unreduce(g_out, ctx.reduction, slope.shape) * slope)[..., None]
+        cos, norms = cos[..., None], norms[..., None]
+        g_x1 = g_cos * (x2 / norms - cos * x1 / square1[..., None])
+        g_x2 = g_cos * (x1 / norms - cos * x2 / square2[..., None])
+        return g_x1, g_x2, None, None, None

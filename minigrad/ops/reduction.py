@@ -1,10 +1,13 @@
-"""Reductions: sum, mean, var, max, min (and argmax/argmin, which carry no gradient)."""
+"""Reductions: sum, mean, var, max, min (and argmax/argmin, which carry no gradient).
+
+``max(a, b)`` and ``min(a, b)`` of two tensors are the elementwise ``maximum`` and
+``minimum``, as in PyTorch."""
 
 import builtins
 from collections import namedtuple
 
 from minigrad.autograd.function import Function
-from minigrad.ops import _dims
+from minigrad.ops import _dims, elementwise
 from minigrad.tensor import Tensor
 
 __all__ = ["argmax", "argmin", "max", "mean", "min", "sum", "var"]
@@ -191,14 +194,30 @@ def _extreme(cls, x, dim, keepdim):
     return ValuesIndices(*cls.apply(x, axis, keepdim))
 
 
-def max(x, dim=None, keepdim=False):
-    """The largest element, or ``(values, indices)`` along ``dim``."""
-    return _extreme(Max, x, dim, keepdim)
+def _pairwise(op, name, input, dim, keepdim, other):
+    """``torch.max(input, other)``: the elementwise ``op``; ``other`` comes in place of
+    ``dim`` or by name, and leaves no room for a dim or keepdim."""
+    if other is None:
+        other, dim = dim, None
+    if dim is not None or keepdim:
+        raise TypeError(f"{name}: with a tensor other, dim and keepdim cannot be given")
+    return op(input, other)
 
 
-def min(x, dim=None, keepdim=False):
-    """The smallest element, or ``(values, indices)`` along ``dim``."""
-    return _extreme(Min, x, dim, keepdim)
+def max(input, dim=None, keepdim=False, *, other=None):
+    """The largest element, ``(values, indices)`` along ``dim``, or, given a tensor
+    ``other`` (``mg.max(a, b)``), the elementwise ``maximum``, as ``torch.max``."""
+    if isinstance(dim, Tensor) or other is not None:
+        return _pairwise(elementwise.maximum, "max", input, dim, keepdim, other)
+    return _extreme(Max, input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    """The smallest element, ``(values, indices)`` along ``dim``, or, given a tensor
+    ``other`` (``mg.min(a, b)``), the elementwise ``minimum``, as ``torch.min``."""
+    if isinstance(dim, Tensor) or other is not None:
+        return _pairwise(elementwise.minimum, "min", input, dim, keepdim, other)
+    return _extreme(Min, input, dim, keepdim)
 
 
 def _index_of(pick, x, dim, keepdim):

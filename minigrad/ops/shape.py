@@ -112,54 +112,51 @@ class Unbind(Function):
         return ctx.xp.stack(g_slices, axis=ctx.dim), None
 
 
-def reshape(x, shape):
-    """x with a new shape (one entry may be -1)."""
-    return Reshape.apply(x, tuple(shape))
+def reshape(input, shape):
+    """``input`` with a new shape (one entry may be -1)."""
+    return Reshape.apply(input, tuple(shape))
 
 
-def transpose(x, dim0, dim1):
-    ndim = max(x.ndim, 1)
-    return Transpose.apply(x, _dims.axis(dim0, ndim, "transpose", x.shape),
-                           _dims.axis(dim1, ndim, "transpose", x.shape))
+def transpose(input, dim0, dim1):
+    """``input`` with dims ``dim0`` and ``dim1`` swapped."""
+    ndim = max(input.ndim, 1)
+    return Transpose.apply(input, _dims.axis(dim0, ndim, "transpose", input.shape),
+                           _dims.axis(dim1, ndim, "transpose", input.shape))
 
 
-def permute(x, dims):
-    dims = tuple(_dims.axis(d, x.ndim, "permute", x.shape) for d in dims)
-    if sorted(dims) != list(range(x.ndim)):
+def permute(input, dims):
+    """``input`` with its dims in the order ``dims``."""
+    dims = tuple(_dims.axis(d, input.ndim, "permute", input.shape) for d in dims)
+    if sorted(dims) != list(range(input.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the "
-                         f"{x.ndim} dims of a tensor of shape {tuple(x.shape)}")
-    return Permute.apply(x, dims)
+                         f"{input.ndim} dims of a tensor of shape {tuple(input.shape)}")
+    return Permute.apply(input, dims)
 
 
-def squeeze(x, dim=None):
-    """Drop size-1 dims (all of them, or ``dim`` if it has size 1, as PyTorch)."""
-    if dim is None:
-        shape = tuple(n for n in x.shape if n != 1)
-    else:
-        axis = _dims.axis(dim, x.ndim, "squeeze", x.shape) if x.ndim else None
-        if axis is None or x.shape[axis] != 1:
-            return reshape(x, x.shape)
-        shape = x.shape[:axis] + x.shape[axis + 1:]
-    return reshape(x, shape)
+def squeeze(input, dim=None):
+    """Drop size-1 dims: all of them, or those of ``dim`` (an int or a tuple) that have
+    size 1, as PyTorch."""
+    axes = _dims.axes(dim, input.shape, "squeeze")
+    return reshape(input, tuple(n for i, n in enumerate(input.shape) if n != 1 or i not in axes))
 
 
-def unsqueeze(x, dim):
+def unsqueeze(input, dim):
     """Insert a size-1 dim at ``dim``."""
-    axis = _dims.axis(dim, x.ndim + 1, "unsqueeze", x.shape)
-    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+    axis = _dims.axis(dim, input.ndim + 1, "unsqueeze", input.shape)
+    return reshape(input, input.shape[:axis] + (1,) + input.shape[axis:])
 
 
-def flatten(x, start_dim=0, end_dim=-1):
+def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one."""
-    if x.ndim == 0:
-        return reshape(x, (1,))
-    start = _dims.axis(start_dim, x.ndim, "flatten", x.shape)
-    end = _dims.axis(end_dim, x.ndim, "flatten", x.shape)
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    start = _dims.axis(start_dim, input.ndim, "flatten", input.shape)
+    end = _dims.axis(end_dim, input.ndim, "flatten", input.shape)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     # NOTE: the merged size written out, not -1: -1 cannot be inferred when another dim is 0
-    merged = math.prod(x.shape[start:end + 1])
-    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+    merged = math.prod(input.shape[start:end + 1])
+    return reshape(input, input.shape[:start] + (merged,) + input.shape[end + 1:])
 
 
 def _joinable(tensors, op, dim, same_shape):
@@ -186,9 +183,9 @@ def cat(tensors, dim=0):
     return Cat.apply(axis, *_joinable(tensors, "cat", axis, same_shape=False))
 
 
-def unbind(x, dim=0):
-    """The slices of x along ``dim`` as a tuple of tensors (one graph node)."""
-    return Unbind.apply(x, _dims.axis(dim, max(x.ndim, 1), "unbind", x.shape))
+def unbind(input, dim=0):
+    """The slices of ``input`` along ``dim`` as a tuple of tensors (one graph node)."""
+    return Unbind.apply(input, _dims.axis(dim, max(input.ndim, 1), "unbind", input.shape))
 
 
 def stack(tensors, dim=0):

@@ -1,9 +1,20 @@
-"""Where a tensor lives and in what dtype: ``to``, ``cpu``, ``cuda``, ``float``, ``double``."""
+"""Where a tensor lives and in what dtype: ``to``, ``cpu``, ``cuda``, the casts (``float``,
+``long``, ``type``, ``type_as``...), ``clone``, and what a dtype implies (``element_size``)."""
 
 import minigrad
 from minigrad import dtypes
 from minigrad.backends import Backend, device_of, get_backend, is_backend_name
 from minigrad.devices import device as as_device
+
+
+def _cast_method(name, dtype):
+    """The method ``Tensor.<name>()``: this tensor in ``dtype`` (``self`` if it already is),
+    differentiable between float dtypes."""
+    def cast(self):
+        return self.to(dtype)
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"This tensor in {dtype.name}, as ``self.to(minigrad.{dtype.name})``."
+    return cast
 
 
 class ConversionMethods:
@@ -46,12 +57,53 @@ class ConversionMethods:
             raise RuntimeError(f"Invalid device, must be cuda device (got {target})")
         return self.to(target, non_blocking=non_blocking)
 
-    def float(self):
-        return self.to(dtypes.float32)
+    float = _cast_method("float", dtypes.float32)
+    double = _cast_method("double", dtypes.float64)
+    half = _cast_method("half", dtypes.float16)
+    long = _cast_method("long", dtypes.int64)
+    int = _cast_method("int", dtypes.int32)
+    short = _cast_method("short", dtypes.int16)
+    char = _cast_method("char", dtypes.int8)
+    byte = _cast_method("byte", dtypes.uint8)
+    bool = _cast_method("bool", dtypes.bool)
 
-    def double(self):
-        return self.to(dtypes.float64)
+    def type(self, dtype=None, non_blocking=False):
+        """With no argument, PyTorch's name of this tensor's type: ``'torch.FloatTensor'``,
+        ``'torch.cuda.FloatTensor'`` on the GPU. Otherwise this tensor cast to ``dtype``
+        (``self`` if it already has it): a dtype, or such a name, which also says CPU or
+        GPU."""
+        if dtype is None:
+            return dtypes.tensor_type(self.dtype, self.is_cuda)
+        named = dtypes.parse_tensor_type(dtype) if isinstance(dtype, str) else None
+        if named is not None:
+            on_cuda, target = named
+            return self.to("cuda" if on_cuda else "cpu", target, non_blocking=non_blocking)
+        try:
+            target = dtypes.as_dtype(dtype)
+        except TypeError:
+            raise ValueError(f"type: invalid type: {dtype!r}") from None
+        return self.to(target, non_blocking=non_blocking)
 
+    def type_as(self, other):
+        """This tensor with ``other``'s dtype, and on the GPU if ``other`` is:
+        ``self.type(other.type())``."""
+        return self.type(other.type())
+
+    def clone(self):
+        """A copy of this tensor with its own memory, differentiable: the gradient flows back
+        to this tensor unchanged."""
+        return self.to(copy=True)
+
+    def contiguous(self):
+        """``self``: minigrad's ops accept arrays in any memory layout, so none is needed."""
+        return self
+
+    def element_size(self):
+        """Bytes per element (4 for float32)."""
+        return self.dtype.itemsize
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
 
 
 def _to_device(device=None, dtype=None, non_blocking=False, copy=False):

@@ -3,7 +3,7 @@ change, writes its array and bumps its version, so that a backward which saved t
 values notices."""
 
 import minigrad
-from minigrad.errors import DTypeError
+from minigrad.errors import DTypeError, ShapeError
 
 
 class InPlaceMethods:
@@ -29,8 +29,20 @@ class InPlaceMethods:
                              f"{self.dtype.name} tensor; convert with .to()")
         return other.data
 
+    def _arithmetic_operand(self, other, opname, true_division=False):
+        """``other`` as an array or number for ``self <op>= other``; an integer or bool tensor
+        cannot take a float result, as in PyTorch (the values would be truncated)."""
+        other = self._operand(other, opname)
+        kind = getattr(other, "dtype", None)
+        other_is_float = (isinstance(other, float) if kind is None else kind.kind in "fc")
+        if self.data.dtype.kind in "iub" and (true_division or other_is_float):
+            raise RuntimeError(f"{opname}: result type Float can't be cast to the desired "
+                               f"output type {self.dtype.name} (convert with .float() first)")
+        return other
+
     def add_(self, other, alpha=1):
-        data, other = self._write("add_"), self._operand(other, "add_")
+        other = self._arithmetic_operand(other, "add_")
+        data = self._write("add_")
         self._backend.xp.add(data, other * alpha if alpha != 1 else other, out=data,
                              casting="unsafe")
         return self
@@ -39,16 +51,33 @@ class InPlaceMethods:
         return self.add_(other, alpha=-alpha)
 
     def mul_(self, other):
-        data, other = self._write("mul_"), self._operand(other, "mul_")
-        self._backend.xp.multiply(data, other, out=data, casting="unsafe")
+        other = self._arithmetic_operand(other, "mul_")
+        self._backend.xp.multiply(self._write("mul_"), other, out=self.data, casting="unsafe")
         return self
 
     def div_(self, other):
-        data, other = self._write("div_"), self._operand(other, "div_")
-        self._backend.xp.divide(data, other, out=data, casting="unsafe")
+        other = self._arithmetic_operand(other, "div_", true_division=True)
+        self._backend.xp.divide(self._write("div_"), other, out=self.data, casting="unsafe")
         return self
 
+    # NOTE: ``x += y`` changes x itself, as in PyTorch, so every name bound to it sees the
+    # new values (the manual SGD step ``w -= lr * w.grad`` under ``no_grad`` relies on it)
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
     def clamp_(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+        min, max = self._operand(min, "clamp_"), self._operand(max, "clamp_")
         data = self._write("clamp_")
         self._backend.xp.clip(data, min, max, out=data)
         return self
@@ -64,6 +93,44 @@ class InPlaceMethods:
 
     def zero_(self):
         return self.fill_(0)
+
+    # NOTE: the indexed writes check every argument before ``_write`` bumps the version, so
+    # a refused call leaves the tensor as it was
+    def masked_fill_(self, mask, value):
+        checks = minigrad.ops._indices
+        if checks.check_mask(self, mask, "masked_fill_") != tuple(self.shape):
+            raise ShapeError(f"masked_fill_: a mask of shape {tuple(mask.shape)} does not "
+                             f"broadcast to the tensor's shape {tuple(self.shape)}")
+        checks.check_fill_value(value, "masked_fill_")
+        value = self._operand(value, "masked_fill_")
+        data, xp = self._write("masked_fill_"), self._backend.xp
+        xp.copyto(data, xp.asarray(value, dtype=data.dtype), where=mask.data)
+        return self
+
+    def index_fill_(self, dim, index, value):
+        axis = minigrad.ops._indices.check_slice_index(self, dim, index, "index_fill_")
+        minigrad.ops._indices.check_fill_value(value, "index_fill_")
+        value = self._operand(value, "index_fill_")
+        data = self._write("index_fill_")
+        target = data if data.ndim else data.reshape(1)  # NOTE: a 0-d reshape is a view
+        target[(slice(None),) * axis + (index.data.reshape(-1),)] = value
+        return self
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        axis, src = minigrad.ops._indices.scatter_source(self, dim, index, src, value, reduce,
+                                                         "scatter_")
+        return self._write_at("scatter_", index, axis, src, accumulate=False)
+
+    def scatter_add_(self, dim, index, src):
+        minigrad.ops._indices.check_same_dtype(self, src, "scatter_add_")
+        axis = minigrad.ops._indices.check_index(self, dim, index, "scatter_add_", src)
+        return self._write_at("scatter_add_", index, axis, src, accumulate=True)
+
+    def _write_at(self, opname, index, axis, src, accumulate):
+        src = self._operand(src, opname)
+        data = self._write(opname)
+        minigrad.ops._indices.write_at(self._backend, data, index.data, axis, src, accumulate)
+        return self
 
     def __setitem__(self, index, value):
         data, value = self._write("__setitem__"), self._operand(value, "__setitem__")

@@ -80,11 +80,11 @@ class OpsByName:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return minigrad.ops.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def max(self, dim=None, keepdim=False):
-        return minigrad.ops.max(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, *, other=None):
+        return minigrad.ops.max(self, dim, keepdim, other=other)
 
-    def min(self, dim=None, keepdim=False):
-        return minigrad.ops.min(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, *, other=None):
+        return minigrad.ops.min(self, dim, keepdim, other=other)
 
     def argmax(self, dim=None, keepdim=False):
         return minigrad.ops.argmax(self, dim, keepdim)

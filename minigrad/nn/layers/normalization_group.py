@@ -1,3 +1,67 @@
-"""Normalization over groups of channels and by root mean square: ``GroupNorm``, ``RMSNorm``."""
+"""Normalization over groups of channels and by root mean square: ``GroupNorm``, ``RMSNorm``.
+Both use the statistics of the input itself, in training and evaluation alike, so they keep
+no running buffers."""
 
-__all__ = []
+from minigrad import creation
+from minigrad.nn import functional as F
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
+
+__all__ = ["GroupNorm", "RMSNorm"]
+
+
+class GroupNorm(Module):
+    """Group normalization over (N, C, *) input (Wu and He, 2018): the C = ``num_channels``
+    channels are split into ``num_groups`` groups, each standardized per sample; ``affine``
+    adds a per-channel ``weight`` (ones) and, unless ``bias=False``, ``bias`` (zeros).
+    ``num_groups=1`` normalizes like layer norm over (C, *), ``num_groups=C`` like instance
+    norm."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = eps, affine
+        if affine:
+            self.weight = Parameter(creation.ones(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(creation.zeros(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root mean square normalization over the trailing ``normalized_shape`` dims (Zhang and
+    Sennrich, 2019): y = x / sqrt(mean(x^2) + eps) * weight, with ``weight`` ones when
+    ``elementwise_affine``; ``eps=None`` is the machine epsilon of the input's dtype."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+            else tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(creation.ones(self.normalized_shape, dtype=dtype,
+                                                  device=device))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

@@ -15,19 +15,23 @@ from minigrad.testing.op_db import (
     activation,
     activation_piecewise,
     activation_smooth,
-    diagonal,
+    convolution,
+    diagonals,
     dropout,
     elementwise,
     embedding,
     gather_scatter,
     indexing,
+    interpolation,
     linalg,
     loss,
+    loss_regression,
     normalization,
     normalization_group,
     pointwise,
     pointwise_special,
     pointwise_ternary,
+    pooling,
     products,
     recurrent,
     reduction,
@@ -40,9 +44,10 @@ from minigrad.testing.op_db import (
 from minigrad.testing.op_db.base import Domain, ModuleInfo, OpInfo, SampleInput, SampleMaker
 
 FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, activation_piecewise,
-            activation_smooth, normalization, dropout, loss, recurrent, pointwise,
-            pointwise_special, statistics, shape_repeat, shape_move, diagonal, gather_scatter,
-            sorting, products, pointwise_ternary, embedding, normalization_group)
+            activation_smooth, normalization, dropout, loss, loss_regression, recurrent, pointwise,
+            pointwise_special, statistics, shape_repeat, shape_move, diagonals, gather_scatter,
+            sorting, products, pointwise_ternary, embedding, normalization_group,
+            convolution, pooling, interpolation)
 OP_DB = [info for family in FAMILIES for info in family.OPS]
 OPS_BY_NAME = {info.name: info for info in OP_DB}
 MODULE_DB = [info for family in FAMILIES for info in family.MODULES]

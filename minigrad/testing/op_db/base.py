@@ -50,7 +50,9 @@ class ModuleInfo:
     output, input gradient and parameter gradients on random inputs of each of
     ``input_shapes`` (standard normal times ``scale`` plus ``shift``; in eval mode when
     ``eval_mode``). Layers that take more than one input or return a tuple leave
-    ``input_shapes`` empty: their own tests compare their values."""
+    ``input_shapes`` empty: their own tests compare their values. A positive
+    ``index_high`` makes the inputs integer indices in [0, index_high) (an embedding's),
+    which get no gradient."""
 
     name: str
     make: Callable  # (nn) -> Module
@@ -58,6 +60,7 @@ class ModuleInfo:
     scale: float = 3.0
     shift: float = 0.0
     eval_mode: bool = False
+    index_high: int = 0
 
 
 class SampleMaker:

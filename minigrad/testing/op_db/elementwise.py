@@ -1,4 +1,4 @@
-"""Registry entries of arithmetic, exp/log/sqrt/abs, clamp, maximum/minimum and where
+"""Registry entries of arithmetic, exp/log/sqrt/abs, maximum/minimum and where
 (``minigrad/ops/elementwise.py``)."""
 
 
@@ -45,13 +45,6 @@ def _pow_samples(make):
             SampleInput((make(), make(2)), name="scalar_tensor")]
 
 
-def _clamp_samples(make):
-    return [SampleInput((make(3, 4),), {"min": -0.5, "max": 0.7}, name="both"),
-            SampleInput((make(3, 4),), {"min": -0.5}, name="min_only"),
-            SampleInput((make(3, 4),), {"max": 0.7}, name="max_only"),
-            SampleInput((make(),), {"min": -0.5, "max": 0.7}, name="scalar")]
-
-
 def _where_samples(make):
     return [SampleInput((make(3, 4) > 0, make(3, 4), make(3, 4)), name="same_shape"),
             SampleInput((make(3, 1) > 0, make(3, 4), make(4)), name="broadcast"),
@@ -82,10 +75,6 @@ OPS = [
     OpInfo("abs", mg.abs, elementwise.Abs, lambda xp, x: xp.abs(x), unary_samples,
            domain=AWAY_FROM_ZERO,
            torch_op=lambda torch, x: torch.abs(x)),
-    OpInfo("clamp", lambda x, **kw: x.clamp(**kw), elementwise.Clamp,
-           lambda xp, x, min=None, max=None: xp.clip(x, min, max), _clamp_samples,
-           domain=Domain(away_from=(-0.5, 0.7)),
-           torch_op=lambda torch, x, **kw: torch.clamp(x, **kw)),
     OpInfo("maximum", mg.maximum, elementwise.Maximum, lambda xp, a, b: xp.maximum(a, b),
            _separated_pairs,
            torch_op=lambda torch, a, b: torch.maximum(a, b)),

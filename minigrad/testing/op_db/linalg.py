@@ -1,4 +1,4 @@
-"""Registry entries of matmul and linear (``minigrad/ops/linalg.py``)."""
+"""Registry entries of matmul, linear and bilinear (``minigrad/ops/linalg.py``)."""
 
 from collections import OrderedDict
 
@@ -30,11 +30,27 @@ def _linear_ref(xp, x, weight, bias=None):
     return x @ weight.T + (0 if bias is None else bias)
 
 
+def _bilinear_samples(make):
+    return [SampleInput((make(4, 3), make(4, 2), make(5, 3, 2), make(5)), name="batch"),
+            SampleInput((make(4, 3), make(4, 2), make(5, 3, 2)), name="no_bias"),
+            SampleInput((make(3), make(2), make(2, 3, 2), make(2)), name="vector"),
+            SampleInput((make(2, 3, 3), make(2, 3, 2), make(4, 3, 2), make(4)), name="3d"),
+            SampleInput((make(1, 1), make(1, 1), make(1, 1, 1)), name="one_element"),
+            SampleInput((make(0, 3), make(0, 2), make(5, 3, 2), make(5)), name="empty")]
+
+
+def _bilinear_ref(xp, x1, x2, weight, bias=None):
+    return xp.einsum("...i,kij,...j->...k", x1, weight, x2) + (0 if bias is None else bias)
+
+
 OPS = [
     OpInfo("matmul", lambda a, b: a @ b, linalg.MatMul, lambda xp, a, b: a @ b,
            _matmul_samples, torch_op=lambda torch, a, b: a @ b, forward_rtol32=1e-4),
     OpInfo("linear", F.linear, linalg.Linear, _linear_ref, _linear_samples,
            torch_op=lambda torch, *args: torch.nn.functional.linear(*args),
+           forward_rtol32=1e-4),
+    OpInfo("bilinear", F.bilinear, linalg.Bilinear, _bilinear_ref, _bilinear_samples,
+           torch_op=lambda torch, *args: torch.nn.functional.bilinear(*args),
            forward_rtol32=1e-4),
 ]
 
@@ -42,6 +58,9 @@ MODULES = [
     ModuleInfo("Linear", lambda nn: nn.Linear(5, 4), input_shapes=((8, 5), (2, 3, 5)), scale=1.0),
     ModuleInfo("Linear-no_bias", lambda nn: nn.Linear(5, 4, bias=False),
                input_shapes=((8, 5), (2, 3, 5)), scale=1.0),
+    ModuleInfo("Bilinear", lambda nn: nn.Bilinear(3, 2, 4), input_shapes=()),
+    ModuleInfo("Bilinear-no_bias", lambda nn: nn.Bilinear(3, 2, 4, bias=False),
+               input_shapes=()),
     ModuleInfo("Identity", lambda nn: nn.Identity()),
     ModuleInfo("Sequential", lambda nn: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)),
                input_shapes=((5, 3), (2, 4, 3)), scale=1.0),

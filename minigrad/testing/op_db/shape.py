@@ -25,6 +25,12 @@ def _stack_samples(make):
             SampleInput((make(), make()), {"dim": 0}, name="scalars")]
 
 
+def _squeeze_ref(xp, x, dim=None):
+    """NumPy's squeeze of those of ``dim`` (all dims when None) that have size 1."""
+    dims = range(x.ndim) if dim is None else (dim,) if isinstance(dim, int) else dim
+    return xp.squeeze(x, axis=tuple(d for d in dims if x.shape[d] == 1))
+
+
 OPS = [
     OpInfo("reshape", lambda x, shape: x.reshape(shape), shape.Reshape,
            lambda xp, x, shape: x.reshape(shape),
@@ -42,11 +48,10 @@ OPS = [
            _shape_samples([("3d", (2, 3, 4), {"dims": (2, 0, 1)}),
                            ("negative", (2, 3, 4), {"dims": (-1, 1, 0)})]),
            torch_op=lambda torch, x, dims: x.permute(*dims)),
-    OpInfo("squeeze", lambda x, **kw: x.squeeze(**kw), shape.Reshape,
-           lambda xp, x, dim=None: xp.squeeze(x, axis=dim) if dim is None or x.shape[dim] == 1
-           else x,
+    OpInfo("squeeze", lambda x, **kw: x.squeeze(**kw), shape.Reshape, _squeeze_ref,
            _shape_samples([("all", (1, 3, 1, 2), {}), ("one_dim", (3, 1, 2), {"dim": 1}),
-                           ("not_one", (3, 2), {"dim": 0})]),
+                           ("not_one", (3, 2), {"dim": 0}),
+                           ("dims", (1, 3, 1, 2), {"dim": (0, 1, -2)})]),
            torch_op=lambda torch, x, **kw: x.squeeze(**kw)),
     OpInfo("unsqueeze", lambda x, dim: x.unsqueeze(dim), shape.Reshape,
            lambda xp, x, dim: xp.expand_dims(x, dim),

@@ -1,3 +1,0 @@
-"""Triangles and diagonals: tril, triu, diag, diagonal, trace."""
-
-__all__ = []

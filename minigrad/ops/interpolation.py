@@ -1,0 +1,3 @@
+"""Resizing images: nearest and bilinear interpolation."""
+
+__all__ = []

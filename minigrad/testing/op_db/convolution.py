@@ -1,0 +1,5 @@
+"""Registry entries of convolution (``minigrad/ops/convolution.py``)."""
+
+OPS = []
+
+MODULES = []

@@ -1,5 +1,0 @@
-"""Registry entries of diagonal (``minigrad/ops/diagonal.py``)."""
-
-OPS = []
-
-MODULES = []

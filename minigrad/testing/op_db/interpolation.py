@@ -1,0 +1,5 @@
+"""Registry entries of interpolation (``minigrad/ops/interpolation.py``)."""
+
+OPS = []
+
+MODULES = []

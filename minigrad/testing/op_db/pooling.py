@@ -1,0 +1,5 @@
+"""Registry entries of pooling (``minigrad/ops/pooling.py``)."""
+
+OPS = []
+
+MODULES = []
