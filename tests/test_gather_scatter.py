@@ -5,30 +5,22 @@ version check that protects a saved tensor."""
 
 import numpy as np
 import pytest
+from torch_pairs import assert_same as _assert_same
+from torch_pairs import both
 
 import minigrad as mg
 from minigrad.errors import DTypeError, ShapeError
 
 torch = pytest.importorskip("torch")
 
+
+def same(mine, theirs):
+    _assert_same(mine, theirs, rtol=1e-12)
+
 X = np.arange(12.0).reshape(3, 4) - 4.5
 ROWS = np.array([[2, 0, 1, 0]])  # one write per column along dim 0
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False,
                                                                           False]])
-
-
-def _both(array, requires_grad=False):
-    """The same values as a minigrad tensor and a torch tensor."""
-    return (mg.tensor(array, requires_grad=requires_grad),
-            torch.tensor(array, requires_grad=requires_grad))
-
-
-def _same(mine, theirs):
-    """Equal values, shape and dtype name."""
-    theirs = theirs.detach()
-    assert mine.shape == tuple(theirs.shape)
-    assert mine.dtype.name == str(theirs.dtype).removeprefix("torch.")
-    np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-12)
 
 
 # ---------------------------------------------------------------- values and dtypes
@@ -54,26 +46,26 @@ CALLS = {
 @pytest.mark.parametrize("name", list(CALLS))
 def test_values_and_dtype_match_torch(name, dtype, backend):
     """Integer inputs stay integer (and of their width), float ones keep their precision."""
-    x, tx = _both(X.astype(dtype))
-    _same(CALLS[name](mg, x, mg.tensor), CALLS[name](torch, tx, torch.tensor))
+    x, tx = both(X.astype(dtype))
+    same(CALLS[name](mg, x, mg.tensor), CALLS[name](torch, tx, torch.tensor))
 
 
 def test_gather_of_a_bool_tensor_stays_bool():
-    mask, t_mask = _both(MASK)
+    mask, t_mask = both(MASK)
     index = np.array([[1, 0], [3, 3], [0, 0]])
-    _same(mask.gather(1, mg.tensor(index)), t_mask.gather(1, torch.tensor(index)))
+    same(mask.gather(1, mg.tensor(index)), t_mask.gather(1, torch.tensor(index)))
 
 
 def test_scatter_reads_only_the_block_of_a_larger_src():
     # NOTE: PyTorch has no gradient for a src larger than its index; minigrad gives the
     # unread part of src a zero gradient
     src_values = np.arange(1.0, 13.0).reshape(3, 4)
-    x, tx = _both(X)
-    src, t_src = _both(src_values, requires_grad=True)
+    x, tx = both(X)
+    src, t_src = both(src_values, requires_grad=True)
     index = np.array([[1, 2], [0, 1]])
     for name in ("scatter", "scatter_add"):
         out = getattr(mg, name)(x, 1, mg.tensor(index), src)
-        _same(out, getattr(torch, name)(tx, 1, torch.tensor(index), t_src))
+        same(out, getattr(torch, name)(tx, 1, torch.tensor(index), t_src))
         g = np.random.default_rng(0).standard_normal(out.shape)
         src.grad = None
         out.backward(mg.tensor(g))
@@ -83,24 +75,24 @@ def test_scatter_reads_only_the_block_of_a_larger_src():
 
 
 def test_scatter_gradient_skips_overwritten_elements_of_input():
-    x, tx = _both(X, requires_grad=True)
-    src, t_src = _both(X[:1] * 2, requires_grad=True)
+    x, tx = both(X, requires_grad=True)
+    src, t_src = both(X[:1] * 2, requires_grad=True)
     g = np.random.default_rng(1).standard_normal(X.shape)
     mg.scatter(x, 0, mg.tensor(ROWS), src).backward(mg.tensor(g))
     torch.scatter(tx, 0, torch.tensor(ROWS), t_src).backward(torch.tensor(g))
-    _same(x.grad, tx.grad)
-    _same(src.grad, t_src.grad)
+    same(x.grad, tx.grad)
+    same(src.grad, t_src.grad)
     assert (x.grad.numpy()[ROWS[0], range(4)] == 0).all()
 
 
 def test_masked_fill_with_a_0d_tensor_value_sends_it_the_masked_gradient():
-    x, tx = _both(X, requires_grad=True)
-    value, t_value = _both(np.array(2.5), requires_grad=True)
+    x, tx = both(X, requires_grad=True)
+    value, t_value = both(np.array(2.5), requires_grad=True)
     mg.masked_fill(x, mg.tensor(MASK), value).sum().backward()
     torch.masked_fill(tx, torch.tensor(MASK), t_value).sum().backward()
-    _same(value.grad, t_value.grad)
+    same(value.grad, t_value.grad)
     assert value.grad.item() == MASK.sum()
-    _same(x.grad, tx.grad)
+    same(x.grad, tx.grad)
 
 
 # ---------------------------------------------------------------- errors
@@ -143,7 +135,7 @@ ERRORS = {
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_errors_are_torchs_types_and_name_the_op(name):
     call, kind, message = ERRORS[name]
-    x, tx = _both(X)
+    x, tx = both(X)
     with pytest.raises(kind):
         call(torch, tx, torch.tensor)
     with pytest.raises(kind, match=message):
@@ -170,14 +162,14 @@ def test_scatter_takes_exactly_one_of_src_and_value_and_no_reduce():
 
 # ---------------------------------------------------------------- x[mask], x[index] = v
 def test_boolean_mask_indexing_matches_torch_with_gradient():
-    x, tx = _both(X, requires_grad=True)
+    x, tx = both(X, requires_grad=True)
     mask = mg.tensor(MASK)
     out, t_out = x[mask], tx[torch.tensor(MASK)]
-    _same(out, t_out)
+    same(out, t_out)
     g = np.arange(float(MASK.sum()))
     out.backward(mg.tensor(g))
     t_out.backward(torch.tensor(g))
-    _same(x.grad, tx.grad)
+    same(x.grad, tx.grad)
 
 
 SETS = {
@@ -192,11 +184,11 @@ SETS = {
 @pytest.mark.parametrize("name", list(SETS))
 def test_setitem_writes_in_place_like_torch(name, backend):
     where, value = SETS[name]
-    x, tx = _both(X)
+    x, tx = both(X)
     data, version = x.data, x._version
     x[mg.tensor(where)] = mg.tensor(value) if isinstance(value, np.ndarray) else value
     tx[torch.tensor(where)] = torch.tensor(value) if isinstance(value, np.ndarray) else value
-    _same(x, tx)
+    same(x, tx)
     assert x.data is data and x._version == version + 1
 
 
@@ -229,11 +221,11 @@ INPLACE = {
 
 @pytest.mark.parametrize("name", list(INPLACE))
 def test_inplace_methods_match_torch_and_bump_the_version(name, backend):
-    x, tx = _both(X)
+    x, tx = both(X)
     data, version = x.data, x._version
     assert INPLACE[name](x, mg.tensor) is x
     INPLACE[name](tx, torch.tensor)
-    _same(x, tx)
+    same(x, tx)
     assert x.data is data and x._version == version + 1
 
 

@@ -4,6 +4,7 @@ dtypes, the non-differentiable results and PyTorch's errors."""
 
 import numpy as np
 import pytest
+from torch_pairs import assert_same, both
 
 import minigrad as mg
 
@@ -13,53 +14,40 @@ TIED = np.array([[3, 1, 2, 1, 3, 0], [2, 2, 2, 5, 5, -1], [0, 0, 0, 0, 0, 0]])
 DTYPES = ["int64", "int32", "float32", "float64"]
 
 
-def _both(array, requires_grad=False):
-    return (mg.tensor(array, requires_grad=requires_grad),
-            torch.tensor(array, requires_grad=requires_grad))
-
-
-def _same(mine, theirs):
-    """Equal values (NaN where NaN), shape and dtype name."""
-    theirs = theirs.detach()
-    assert mine.shape == tuple(theirs.shape)
-    assert mine.dtype.name == str(theirs.dtype).removeprefix("torch.")
-    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
-
-
 # ---------------------------------------------------------------- sort and argsort
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("dim", [-1, 0])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_stable_sort_orders_ties_as_torch(dtype, dim, descending, backend):
-    x, tx = _both(TIED.astype(dtype))
+    x, tx = both(TIED.astype(dtype))
     values, indices = x.sort(dim, descending, stable=True)
     expected = torch.sort(tx, dim=dim, descending=descending, stable=True)
-    _same(values, expected.values)
-    _same(indices, expected.indices)
-    _same(x.argsort(dim, descending, stable=True),
+    assert_same(values, expected.values)
+    assert_same(indices, expected.indices)
+    assert_same(x.argsort(dim, descending, stable=True),
           torch.argsort(tx, dim=dim, descending=descending, stable=True))
 
 
 def test_the_default_sort_is_stable_too():
-    x, tx = _both(TIED)
-    _same(mg.sort(x).indices, torch.sort(tx, stable=True).indices)
-    _same(mg.argsort(x, descending=True), torch.argsort(tx, descending=True, stable=True))
+    x, tx = both(TIED)
+    assert_same(mg.sort(x).indices, torch.sort(tx, stable=True).indices)
+    assert_same(mg.argsort(x, descending=True), torch.argsort(tx, descending=True, stable=True))
 
 
 def test_sort_of_bool_keeps_bool():
-    mask, t_mask = _both(TIED > 1)
+    mask, t_mask = both(TIED > 1)
     result, expected = mg.sort(mask, stable=True), torch.sort(t_mask, stable=True)
-    _same(result.values, expected.values)
-    _same(result.indices, expected.indices)
+    assert_same(result.values, expected.values)
+    assert_same(result.indices, expected.indices)
 
 
 @pytest.mark.parametrize("descending", [False, True])
 def test_nan_sorts_as_the_largest_value(descending):
-    x, tx = _both(np.array([1.0, np.nan, -2.0, np.inf, np.nan, 0.0]))
+    x, tx = both(np.array([1.0, np.nan, -2.0, np.inf, np.nan, 0.0]))
     result = x.sort(descending=descending, stable=True)
     expected = tx.sort(descending=descending, stable=True)
-    _same(result.values, expected.values)
-    _same(result.indices, expected.indices)
+    assert_same(result.values, expected.values)
+    assert_same(result.indices, expected.indices)
 
 
 def test_sort_returns_a_named_tuple_and_a_0d_tensor_sorts_as_one_element():
@@ -72,11 +60,11 @@ def test_sort_returns_a_named_tuple_and_a_0d_tensor_sorts_as_one_element():
 
 
 def test_sort_gradient_with_ties_follows_the_stable_indices():
-    x, tx = _both(TIED.astype(float), requires_grad=True)
+    x, tx = both(TIED.astype(float), requires_grad=True)
     g = np.random.default_rng(0).standard_normal(TIED.shape)
     x.sort(dim=1, descending=True, stable=True).values.backward(mg.tensor(g))
     torch.sort(tx, dim=1, descending=True, stable=True).values.backward(torch.tensor(g))
-    _same(x.grad, tx.grad)
+    assert_same(x.grad, tx.grad)
 
 
 def test_sort_indices_carry_no_gradient():
@@ -90,16 +78,16 @@ def test_sort_indices_carry_no_gradient():
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_topk_matches_torch(dtype, largest, backend):
     values = np.random.default_rng(1).permutation(20).reshape(4, 5) - 7  # distinct
-    x, tx = _both(values.astype(dtype))
+    x, tx = both(values.astype(dtype))
     for k, dim in [(2, -1), (3, 0), (0, 1), (5, 1)]:
         result = x.topk(k, dim, largest)
         expected = tx.topk(k, dim, largest)
-        _same(result.values, expected.values)
-        _same(result.indices, expected.indices)
+        assert_same(result.values, expected.values)
+        assert_same(result.indices, expected.indices)
 
 
 def test_topk_k_out_of_range_is_a_runtime_error():
-    x, tx = _both(np.arange(4.0))
+    x, tx = both(np.arange(4.0))
     for k in (5, -1):
         with pytest.raises(RuntimeError):
             tx.topk(k)
@@ -123,23 +111,23 @@ UNIQUE_CASES = {
 @pytest.mark.parametrize("case", list(UNIQUE_CASES))
 def test_unique_matches_torch(case, dtype, backend):
     rows = np.array([[2, 1, 2], [0, 5, 0], [2, 1, 2]], dtype=dtype)
-    x, tx = _both(rows)
+    x, tx = both(rows)
     result = x.unique(**UNIQUE_CASES[case])
     expected = torch.unique(tx, **UNIQUE_CASES[case])
     if isinstance(expected, tuple):
         assert isinstance(result, tuple) and len(result) == len(expected)
         for mine, theirs in zip(result, expected):
-            _same(mine, theirs)
+            assert_same(mine, theirs)
     else:
-        _same(result, expected)
+        assert_same(result, expected)
 
 
 def test_unique_of_a_0d_tensor_and_of_an_empty_one():
     for values in (np.array(3), np.zeros((0, 2), dtype=np.int64)):
-        x, tx = _both(values)
+        x, tx = both(values)
         for mine, theirs in zip(mg.unique(x, return_inverse=True, return_counts=True),
                                 torch.unique(tx, return_inverse=True, return_counts=True)):
-            _same(mine, theirs)
+            assert_same(mine, theirs)
 
 
 def test_unique_has_no_gradient():
@@ -160,18 +148,18 @@ NONZERO_CASES = {
 
 @pytest.mark.parametrize("case", list(NONZERO_CASES))
 def test_nonzero_matches_torch(case, backend):
-    x, tx = _both(NONZERO_CASES[case])
-    _same(x.nonzero(), tx.nonzero())
+    x, tx = both(NONZERO_CASES[case])
+    assert_same(x.nonzero(), tx.nonzero())
     found, expected = mg.nonzero(x, as_tuple=True), torch.nonzero(tx, as_tuple=True)
     assert isinstance(found, tuple) and len(found) == len(expected)
     for mine, theirs in zip(found, expected):
-        _same(mine, theirs)
+        assert_same(mine, theirs)
 
 
 def test_nonzero_as_tuple_is_where_with_one_argument():
-    x, tx = _both(TIED > 1)
+    x, tx = both(TIED > 1)
     for mine, theirs in zip(mg.ops.sorting.nonzero(x, as_tuple=True), torch.where(tx)):
-        _same(mine, theirs)
+        assert_same(mine, theirs)
     picked = x.float()[mg.ops.sorting.nonzero(x, as_tuple=True)]
     np.testing.assert_array_equal(picked.numpy(), np.ones(int((TIED > 1).sum())))
 
@@ -200,7 +188,7 @@ def test_bincount_matches_torch(case, backend):
 
 
 def test_bincount_of_an_empty_input_is_minlength_zeros():
-    _same(mg.bincount(mg.tensor(np.zeros(0, np.int64)), minlength=3),
+    assert_same(mg.bincount(mg.tensor(np.zeros(0, np.int64)), minlength=3),
           torch.bincount(torch.tensor(np.zeros(0, np.int64)), minlength=3))
 
 
