@@ -14,8 +14,10 @@ generic Function. Three sizes each, so a crossover shows: small (1,024 elements,
 losses 10 classes.
 
 An op needs an input recipe in ``INPUTS`` (one line); a kernel without one gets a row that
-says so instead of numbers. Before timing, each case checks once that the fused and generic
-paths agree (output and every gradient); a disagreement is reported under the table.
+says so instead of numbers. ``MORE_INPUTS`` adds rows for other layouts a kernel takes
+(batch norm's images and volumes, and instance norm, which runs on it). Before timing,
+each case checks once that the fused and generic paths agree (output and every gradient);
+a disagreement is reported under the table.
 
 Timing follows ``bench/README.md`` (``harness.measure``): one process, a warm-up, then
 ``--rounds`` rounds in which every case runs once per path, the path that goes first
@@ -26,6 +28,7 @@ alternating from round to round; medians over rounds. Nothing here asserts a tim
 """
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -42,6 +45,9 @@ SIZES = ("small", "medium", "large")
 
 # shapes per size and kind of op; the element counts are about 1e3, 6.5e4 and 1e6
 ELEMENTWISE = {"small": (32, 32), "medium": (256, 256), "large": (1024, 1024)}
+IMAGES = {"small": (4, 16, 4, 4), "medium": (16, 64, 8, 8), "large": (32, 32, 32, 32)}
+SMALL_IMAGES = {"small": (16, 16, 2, 2), "medium": (256, 64, 2, 2), "large": (4096, 64, 2, 2)}
+VOLUMES = {"small": (2, 8, 4, 4, 4), "medium": (8, 16, 8, 8, 8), "large": (8, 32, 16, 16, 16)}
 # NOTE: rows as wide as the kernel fuses (softmax 32, log-softmax 16): wider rows go to the
 # generic code, which the row would then time twice
 ROWS = {"small": (32, 32), "medium": (2048, 32), "large": (32768, 32)}
@@ -79,6 +85,23 @@ def _batch_norm(size):
     return fn, (_leaf(shape), _leaf(channels, 1), _leaf(channels, 2))
 
 
+def _batch_norm_spatial(shapes, instance=False):
+    """A recipe: training batch norm (or instance norm) of (N, C, *) leaves of
+    ``shapes[size]``, with per-channel weight and bias."""
+    def recipe(size):
+        shape = shapes[size]
+        channels = shape[1]
+
+        def fn(x, weight, bias):
+            if instance:
+                return F.instance_norm(x, weight=weight, bias=bias)
+            return F.batch_norm(x, None, None, weight, bias, training=True)
+
+        return fn, (_leaf(shape), _leaf(channels, 1), _leaf(channels, 2))
+
+    return recipe
+
+
 def _layer_norm(size):
     shape = ELEMENTWISE[size]
     width = shape[-1]
@@ -109,6 +132,14 @@ INPUTS = {
     "batch_norm": _batch_norm,
     "layer_norm": _layer_norm,
     "cross_entropy": _cross_entropy,
+}
+
+# further inputs of a kernel, each with rows of its own: other layouts the kernel takes
+MORE_INPUTS = {
+    "batch_norm": {"images": _batch_norm_spatial(IMAGES),
+                   "2x2 images": _batch_norm_spatial(SMALL_IMAGES),
+                   "volumes": _batch_norm_spatial(VOLUMES),
+                   "instance_norm": _batch_norm_spatial(IMAGES, instance=True)},
 }
 
 
@@ -214,12 +245,13 @@ def build_cases(kernels, ops, fixed_input=False):
     or one row per op that cannot be timed (no recipe, or its recipe failed)."""
     cases, rows = {}, []
     for op in ops:
-        recipe = INPUTS.get(op)
-        if recipe is None:
+        if op not in INPUTS:
             rows.append({"op": op, "size": None, "problem": "no input recipe in `INPUTS`"})
             continue
-        for size in SIZES:
-            row = {"op": op, "size": size, "case": f"{op}/{size}"}
+        recipes = [(None, INPUTS[op]), *MORE_INPUTS.get(op, {}).items()]
+        for (label, recipe), size in itertools.product(recipes, SIZES):
+            case = f"{op}/{size}" if label is None else f"{op}/{label}/{size}"
+            row = {"op": op, "size": size, "case": case, "input": label}
             try:
                 fn, args = recipe(size)
                 probe = fn(*args)
@@ -259,7 +291,8 @@ TOLERANCE = 1e-4  # relative to the largest magnitude; float32 rounding is ~1e-6
 def _shape_cell(row):
     shape = "×".join(str(d) for d in row["shape"])
     width = ROW_WIDTHS.get(row["op"])
-    return shape + (f" (rows of {width})" if width else "")
+    note = row.get("input") or (width and f"rows of {width}")
+    return f"{shape} ({note})" if note else shape
 
 
 def markdown_table(rows):
@@ -354,7 +387,8 @@ def main(argv=None):
     settings = {"rounds": args.rounds, "round_ms": args.round_ms, "quick": args.quick,
                 "fixed_input": args.fixed_input,
                 "sizes": {"elementwise": ELEMENTWISE, "rows": ROWS, "narrow_rows": NARROW_ROWS,
-                          "classes": CLASSES}}
+                          "classes": CLASSES, "images": IMAGES, "small_images": SMALL_IMAGES,
+                          "volumes": VOLUMES}}
     print(f"timing {len(ops)} kernels x {len(SIZES)} sizes: {args.rounds} rounds of "
           f"~{args.round_ms} ms per case ...", file=sys.stderr)
     info = harness.machine_info()

@@ -1,5 +1,8 @@
 """Functional forms of the layers and losses, as ``torch.nn.functional`` (import as ``F``)."""
 
+import math
+import warnings
+
 from minigrad.errors import ShapeError
 from minigrad.nn import functional_conv as _functional_conv
 from minigrad.nn import functional_layers as _functional_layers
@@ -22,49 +25,108 @@ from minigrad.ops.linalg import linear
 from minigrad.tensor import Tensor
 
 __all__ = ["linear", *_activation.__all__, *_activation_piecewise.__all__,
-           *_activation_smooth.__all__, "batch_norm", "layer_norm", "dropout", "mse_loss",
-           "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits",
+           *_activation_smooth.__all__, "batch_norm", "instance_norm", "layer_norm", "dropout",
+           "dropout1d", "dropout2d", "dropout3d", "mse_loss", "l1_loss", "cross_entropy",
+           "nll_loss", "binary_cross_entropy_with_logits",
            *_functional_layers.__all__, *_functional_losses.__all__,
            *_functional_conv.__all__, *_functional_pooling.__all__]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Batch normalization of (N, C) or (N, C, L) input, as ``torch.nn.functional.batch_norm``.
+    """Batch normalization of (N, C, *) input, as ``torch.nn.functional.batch_norm``: (N, C),
+    (N, C, L), (N, C, H, W) or (N, C, D, H, W), with statistics per channel over the batch
+    and every axis after the channels.
 
     In training the batch's statistics normalize the input and, when running buffers are
     given, update them in place: ``running = (1 - momentum) * running + momentum * batch``,
     with the unbiased batch variance. Otherwise the running statistics normalize.
     """
-    if input.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected 2D or 3D input (got {input.ndim}D input of "
-                         f"shape {tuple(input.shape)})")
+    _check_norm_args("batch_norm", input, running_mean, running_var, weight, bias)
+    if training and eps <= 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if not training:
+        if running_mean is None:
+            raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
+                               "evaluation mode")
+        return _normalize_with(input, running_mean, running_var, weight, bias, eps)
+    per_channel = input.data.size // max(input.shape[1], 1)
+    if per_channel == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {tuple(input.shape)}")
+    y, mean, var = _norm.BatchNorm.apply(input, weight, bias, eps)
+    _update_running(running_mean, running_var, mean.data, var.data, momentum, per_channel)
+    return y
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Instance normalization (Ulyanov et al., 2016) of (N, C, *) input, as
+    ``torch.nn.functional.instance_norm``: every channel of every sample standardized over
+    its own spatial axes, then per-channel ``weight`` and ``bias``.
+
+    It is batch norm of the input viewed as (1, N * C, *), so it shares batch norm's op and
+    backward. Given running buffers, they move towards the statistics averaged over the
+    batch (unbiased variance); ``use_input_stats=False`` normalizes with them instead.
+    """
+    _check_norm_args("instance_norm", input, running_mean, running_var, weight, bias)
+    if not use_input_stats:
+        if running_mean is None:
+            raise RuntimeError("instance_norm: Expected running_mean and running_var to be "
+                               "defined when use_input_stats is false")
+        return _normalize_with(input, running_mean, running_var, weight, bias, eps)
+    spatial = math.prod(input.shape[2:])
+    if spatial == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{tuple(input.shape)}")
+    batch, channels = input.shape[:2]
+    instances = input.reshape(1, batch * channels, *input.shape[2:])
+    tiled = [None if t is None else t.repeat(batch) for t in (weight, bias)]
+    y, mean, var = _norm.BatchNorm.apply(instances, *tiled, eps)
+    if batch:
+        _update_running(running_mean, running_var, mean.data.reshape(batch, channels).mean(0),
+                        var.data.reshape(batch, channels).mean(0), momentum, spatial)
+    return y.reshape(input.shape)
+
+
+def _check_norm_args(op, input, running_mean, running_var, weight, bias):
+    """The checks batch and instance norm share: (N, C, *) input, running buffers both given
+    or both None, and every per-channel tensor of shape (C,)."""
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
+                         f"{tuple(input.shape)}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{op}: running_mean and running_var must either both be None or "
+                         "neither be None")
     channels = input.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
         if t is not None and tuple(t.shape) != (channels,):
-            raise ShapeError(f"batch_norm: {name} has shape {tuple(t.shape)} but the input "
+            raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)} but the input "
                              f"{tuple(input.shape)} has {channels} channels")
-    if not training:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
-        shape = (1, channels) + (1,) * (input.ndim - 2)
-        scale = (running_var + eps).sqrt().reshape(shape)
-        y = (input - running_mean.reshape(shape)) / scale
-        if weight is not None:
-            y = y * weight.reshape(shape)
-        return y + bias.reshape(shape) if bias is not None else y
 
-    per_channel = input.data.size // max(channels, 1)
-    if per_channel <= 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                         f"size {tuple(input.shape)}")
-    y, mean, var = _norm.BatchNorm.apply(input, weight, bias, eps)
-    if running_mean is not None:
-        _blend_(running_mean, mean.data, momentum, 1.0)
-    if running_var is not None:
-        _blend_(running_var, var.data, momentum, per_channel / (per_channel - 1))
-    return y
+
+def _normalize_with(input, mean, var, weight, bias, eps):
+    """(input - mean) * weight / sqrt(var + eps) + bias with given per-channel statistics
+    (evaluation): the per-channel factor is formed on (C,) arrays first, so the input takes
+    one subtraction, one product and one sum."""
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    scale = 1.0 / (var + eps).sqrt()
+    if weight is not None:
+        scale = scale * weight
+    y = (input - mean.reshape(shape)) * scale.reshape(shape)
+    return y + bias.reshape(shape) if bias is not None else y
+
+
+def _update_running(running_mean, running_var, mean, var, momentum, count):
+    """Blend the batch statistics (arrays) into the running buffers, when there are any and
+    the batch is not empty; ``count`` values per channel make the variance unbiased."""
+    if running_mean is None or count == 0:
+        return
+    _blend_(running_mean, mean, momentum, 1.0)
+    _blend_(running_var, var, momentum, count / (count - 1))
 
 
 def _blend_(running, batch, momentum, scale):
@@ -96,15 +158,83 @@ def _check_probability(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def dropout(input, p=0.5, training=True):
+# NOTE: the dropout functions take PyTorch's ``inplace`` so its code ports unchanged, but
+# always return a new tensor
+def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (in training).
 
     The mask comes from the backend's generator, so ``mg.manual_seed`` makes it repeat.
     """
     _check_probability(p)
+    return _masked_dropout(input, p, training, tuple(input.shape))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or unbatched (C, L) input, each with probability p,
+    and scale the rest by 1/(1-p) (in training), as ``torch.nn.functional.dropout1d``."""
+    _check_probability(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
+                           f"input of shape {tuple(input.shape)}: dropout1d drops channels "
+                           "of (N, C, L) or (C, L) input")
+    return _channel_dropout(input, p, training, batched=input.ndim == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) input, each with probability p, and scale the rest
+    by 1/(1-p) (in training), as ``torch.nn.functional.dropout2d``.
+
+    As in PyTorch, a 3-D input is taken as (N, C, L), not as an unbatched (C, H, W), with a
+    warning: ``dropout1d`` is the function for it; other ranks warn and still drop along
+    the second dim.
+    """
+    _check_probability(p)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. To maintain the 1D "
+                      "channel-wise dropout behavior, please switch to using dropout1d "
+                      "instead.", stacklevel=2)
+    elif input.ndim != 4:
+        _warn_rank("dropout2d", input, "3D or 4D")
+    return _channel_dropout(input, p, training, batched=True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input, each with
+    probability p, and scale the rest by 1/(1-p) (in training), as
+    ``torch.nn.functional.dropout3d``; other ranks warn and are taken as unbatched."""
+    _check_probability(p)
+    if input.ndim not in (4, 5):
+        _warn_rank("dropout3d", input, "4D or 5D")
+    return _channel_dropout(input, p, training, batched=input.ndim == 5)
+
+
+def _warn_rank(op, input, expected):
+    warnings.warn(f"{op}: Received a {input.ndim}-D input to {op}, which is deprecated and "
+                  "will result in an error in a future release. To retain the behavior and "
+                  f"silence this warning, please use dropout instead. Note that {op} exists "
+                  "to provide channel-wise dropout on inputs with a channel dimension and an "
+                  f"optional batch dimension (i.e. {expected} inputs).", stacklevel=3)
+
+
+def _channel_dropout(input, p, training, batched):
+    """Dropout of whole channels: one draw per (sample, channel) of a batched input, per
+    channel of an unbatched one, broadcast over the axes after the channels."""
+    leading = 2 if batched else 1
+    if input.ndim + (not batched) < 2:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got "
+                           f"input of shape {tuple(input.shape)}")
+    mask_shape = tuple(input.shape[:leading]) + (1,) * (input.ndim - leading)
+    return _masked_dropout(input, p, training, mask_shape)
+
+
+def _masked_dropout(input, p, training, mask_shape):
+    """input * mask, the mask drawn with the backend's seeded generator in ``mask_shape``
+    (the input's, or one that broadcasts to it); the input itself when nothing drops."""
     if not training or p == 0:
         return input
-    mask = input._backend.dropout_mask(input.shape, p, input.data.dtype)
+    mask = input._backend.dropout_mask(mask_shape, p, input.data.dtype)
     return _dropout.Dropout.apply(input, mask)
 
 

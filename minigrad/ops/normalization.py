@@ -5,15 +5,19 @@ Both standardize ``x`` over some axes, then scale and shift per feature:
 
     x_hat = (x - mean) / sqrt(var + eps),   y = weight * x_hat + bias
 
-with the biased variance. Batch norm averages over the batch (and length) axes, layer norm
-over the trailing ``normalized_shape`` axes. Their backward shares one formula: with
-``g_hat = g_y * weight`` and means taken over the normalized axes,
+with the biased variance. Batch norm averages over the batch and every axis after the
+channels (N, C, *), layer norm over the trailing ``normalized_shape`` axes. Their backward
+shares one formula: with ``g_hat = g_y * weight`` and means taken over the normalized axes,
 
     g_x = inv_std * (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat)).
 
-Running statistics are the module's business (``nn.BatchNorm1d``), not the op's: the batch
-op returns the batch mean and variance as extra, non-differentiable outputs.
+Running statistics are the module's business (``nn.BatchNorm2d`` and its siblings), not the
+op's: the batch op returns the batch mean and variance as extra, non-differentiable outputs.
+Instance norm is this batch op on the input viewed as (1, N * C, *): one "channel" per sample
+and channel (``F.instance_norm``).
 """
+
+import math
 
 from minigrad.autograd.function import Function
 
@@ -21,12 +25,11 @@ from minigrad.autograd.function import Function
 def _mean(xp, x, axes):
     """``x.mean(axis=axes, keepdims=True)`` with the same result (float16 summed in float32),
     without ``ndarray.mean``'s Python wrapper, about 10 us a call: normalization takes up
-    to five means per call."""
-    count = 1
-    for axis in axes:
-        count *= x.shape[axis]
+    to five means per call. The mean over no values is 0 (not NaN and a warning): an empty
+    batch normalizes to an empty output, as in PyTorch."""
+    count = math.prod(x.shape[axis] for axis in axes)
     total = x.sum(axis=axes, keepdims=True, dtype=xp.float32 if x.dtype == xp.float16 else None)
-    total /= count
+    total /= max(count, 1)
     return total.astype(x.dtype, copy=False)
 
 
@@ -77,16 +80,16 @@ def _affine_grads(ctx, g_y, x_hat, weight, shape, axes):
 class BatchNorm(Function):
     """Batch normalization with the batch's own statistics (training mode).
 
-    x is (N, C) or (N, C, L); statistics are per channel C over N (and L). Returns
-    ``(y, mean, var)``: ``mean`` and biased ``var`` (shape (C,)) carry no gradient and feed the
-    module's running statistics.
+    x is (N, C, *): (N, C), (N, C, L), (N, C, H, W), (N, C, D, H, W); statistics are per
+    channel C over N and every axis after C. Returns ``(y, mean, var)``: ``mean`` and biased
+    ``var`` (shape (C,)) carry no gradient and feed the module's running statistics.
     """
 
     op_name = "batch_norm"
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        axes = (0,) if x.ndim == 2 else (0, 2)
+        axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         x_hat, inv_std, mean, var = standardize(ctx.xp, x, axes, eps)
         ctx.save_for_backward(x_hat, inv_std, weight)
@@ -105,7 +108,7 @@ class BatchNorm(Function):
         needs = ctx.needs_input_grad
         g_x = None
         if needs[0]:
-            count = g_y.size // g_y.shape[1]
+            count = max(math.prod(g_y.shape[axis] for axis in ctx.axes), 1)
             scale = inv_std if weight is None else inv_std * weight.reshape(ctx.shape)
             g_x = scale * (g_y - sum_g / count - x_hat * (sum_gx / count))
         return (g_x, sum_gx.reshape(-1) if needs[1] else None,

@@ -2,10 +2,9 @@
 Both use the statistics of the input itself, in training and evaluation alike, so they keep
 no running buffers."""
 
-from minigrad import creation
 from minigrad.nn import functional as F
+from minigrad.nn.layers.normalization import add_affine_parameters
 from minigrad.nn.module import Module
-from minigrad.nn.parameter import Parameter
 
 __all__ = ["GroupNorm", "RMSNorm"]
 
@@ -25,14 +24,8 @@ class GroupNorm(Module):
                              f"({num_groups})")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = Parameter(creation.ones(num_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-        if affine and bias:
-            self.bias = Parameter(creation.zeros(num_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        add_affine_parameters(self, num_channels, affine, bias,
+                              {"dtype": dtype, "device": device})
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -53,11 +46,8 @@ class RMSNorm(Module):
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
             else tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(self.normalized_shape, dtype=dtype,
-                                                  device=device))
-        else:
-            self.register_parameter("weight", None)
+        add_affine_parameters(self, self.normalized_shape, elementwise_affine, False,
+                              {"dtype": dtype, "device": device})
 
     def forward(self, x):
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)

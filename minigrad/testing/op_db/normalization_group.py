@@ -14,6 +14,8 @@ def _group_norm_samples(make):
             SampleInput((make(3, 4),), {"groups": 2}, name="2d_no_affine"),
             SampleInput((make(2, 4, 2, 3), make(4, low=0.5)), {"groups": 1, "eps": 1e-3},
                         name="4d_one_group_no_bias"),
+            SampleInput((make(2, 4, 3, 2), make(4, low=0.5), make(4)), {"groups": 2},
+                        name="4d_two_groups"),
             SampleInput((make(2, 3, 5), make(3, low=0.5), make(3)), {"groups": 3},
                         name="instance_norm"),
             SampleInput((make(0, 4, 3),), {"groups": 2}, name="empty_batch"),
