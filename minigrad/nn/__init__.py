@@ -7,6 +7,7 @@ from minigrad.nn import functional, init, layers, utils
 from minigrad.nn.layers.activation import *  # noqa: F403
 from minigrad.nn.layers.activation_piecewise import *  # noqa: F403
 from minigrad.nn.layers.activation_smooth import *  # noqa: F403
+from minigrad.nn.layers.attention import *  # noqa: F403
 from minigrad.nn.layers.container import *  # noqa: F403
 from minigrad.nn.layers.convolution import *  # noqa: F403
 from minigrad.nn.layers.dropout import *  # noqa: F403
@@ -19,6 +20,7 @@ from minigrad.nn.layers.parameter_container import *  # noqa: F403
 from minigrad.nn.layers.pooling import *  # noqa: F403
 from minigrad.nn.layers.recurrent import *  # noqa: F403
 from minigrad.nn.layers.shape import *  # noqa: F403
+from minigrad.nn.layers.transformer import *  # noqa: F403
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 
@@ -29,4 +31,4 @@ __all__ = ["functional", "init", "utils", "Module", "Parameter",
            *layers.shape.__all__, *layers.activation_piecewise.__all__,
            *layers.activation_smooth.__all__, *layers.embedding.__all__,
            *layers.normalization_group.__all__, *layers.convolution.__all__,
-           *layers.pooling.__all__]
+           *layers.pooling.__all__, *layers.attention.__all__, *layers.transformer.__all__]

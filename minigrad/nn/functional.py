@@ -4,10 +4,12 @@ import math
 import warnings
 
 from minigrad.errors import ShapeError
+from minigrad.nn import functional_attention as _functional_attention
 from minigrad.nn import functional_conv as _functional_conv
 from minigrad.nn import functional_layers as _functional_layers
 from minigrad.nn import functional_losses as _functional_losses
 from minigrad.nn import functional_pooling as _functional_pooling
+from minigrad.nn.functional_attention import *  # noqa: F403
 from minigrad.nn.functional_conv import *  # noqa: F403
 from minigrad.nn.functional_layers import *  # noqa: F403
 from minigrad.nn.functional_losses import *  # noqa: F403
@@ -29,7 +31,8 @@ __all__ = ["linear", *_activation.__all__, *_activation_piecewise.__all__,
            "dropout1d", "dropout2d", "dropout3d", "mse_loss", "l1_loss", "cross_entropy",
            "nll_loss", "binary_cross_entropy_with_logits",
            *_functional_layers.__all__, *_functional_losses.__all__,
-           *_functional_conv.__all__, *_functional_pooling.__all__]
+           *_functional_conv.__all__, *_functional_pooling.__all__,
+           *_functional_attention.__all__]
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,

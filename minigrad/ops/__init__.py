@@ -10,6 +10,7 @@ from minigrad.ops import (
     activation,
     activation_piecewise,
     activation_smooth,
+    attention,
     comparison,
     convolution,
     diagonals,
@@ -36,6 +37,7 @@ from minigrad.ops import (
 from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.activation_piecewise import *  # noqa: F403
 from minigrad.ops.activation_smooth import *  # noqa: F403
+from minigrad.ops.attention import *  # noqa: F403
 from minigrad.ops.comparison import *  # noqa: F403
 from minigrad.ops.convolution import *  # noqa: F403
 from minigrad.ops.diagonals import *  # noqa: F403
@@ -80,4 +82,5 @@ __all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwi
            *normalization_group.__all__,
            "convolution", "pooling", "interpolation",
            *convolution.__all__, *pooling.__all__, *interpolation.__all__,
+           "attention", *attention.__all__,
            ]

@@ -15,6 +15,7 @@ from minigrad.testing.op_db import (
     activation,
     activation_piecewise,
     activation_smooth,
+    attention,
     convolution,
     diagonals,
     dropout,
@@ -47,7 +48,7 @@ FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, activat
             activation_smooth, normalization, dropout, loss, loss_regression, recurrent, pointwise,
             pointwise_special, statistics, shape_repeat, shape_move, diagonals, gather_scatter,
             sorting, products, pointwise_ternary, embedding, normalization_group,
-            convolution, pooling, interpolation)
+            convolution, pooling, interpolation, attention)
 OP_DB = [info for family in FAMILIES for info in family.OPS]
 OPS_BY_NAME = {info.name: info for info in OP_DB}
 MODULE_DB = [info for family in FAMILIES for info in family.MODULES]

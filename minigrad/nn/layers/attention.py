@@ -1,0 +1,3 @@
+"""Multi-head attention: ``MultiheadAttention``."""
+
+__all__ = []

@@ -1,0 +1,4 @@
+"""Transformer layers and stacks: ``TransformerEncoderLayer``, ``TransformerDecoderLayer``,
+``TransformerEncoder``, ``TransformerDecoder``, ``Transformer``."""
+
+__all__ = []

@@ -1,0 +1,5 @@
+"""Registry entries of attention (``minigrad/ops/attention.py``) and its layers."""
+
+OPS = []
+
+MODULES = []
