@@ -5,11 +5,12 @@ gradients)."""
 from minigrad.backends import get_backend
 from minigrad.diagnostics.plotting import axes
 from minigrad.nn.layers import activation, normalization
+from minigrad.nn.layers.convolution import Conv1d, Conv2d
 from minigrad.nn.layers.linear import Linear
 
-WATCHED = (Linear, activation.ReLU, activation.LeakyReLU, activation.ELU, activation.GELU,
-           activation.Sigmoid, activation.Tanh, normalization.BatchNorm1d,
-           normalization.LayerNorm)
+WATCHED = (Linear, Conv1d, Conv2d, activation.ReLU, activation.LeakyReLU, activation.ELU,
+           activation.GELU, activation.Sigmoid, activation.Tanh, normalization.BatchNorm1d,
+           normalization.BatchNorm2d, normalization.LayerNorm)
 _RELUS = (activation.ReLU, activation.LeakyReLU, activation.ELU, activation.GELU)
 SATURATION = 0.98  # a tanh beyond +-0.98, or a sigmoid within 0.01 of 0 or 1, is saturated
 
