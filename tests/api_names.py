@@ -54,6 +54,8 @@ BatchNorm1d LayerNorm RMSNorm GroupNorm Dropout
 MSELoss L1Loss CrossEntropyLoss NLLLoss BCEWithLogitsLoss BCELoss HuberLoss SmoothL1Loss
 KLDivLoss CosineEmbeddingLoss MarginRankingLoss SoftMarginLoss GaussianNLLLoss PoissonNLLLoss
 RNN LSTM GRU RNNCell LSTMCell GRUCell
+MultiheadAttention TransformerEncoderLayer TransformerDecoderLayer TransformerEncoder
+TransformerDecoder Transformer
 """.split()
 
 # torch.nn.functional.<name>
@@ -65,6 +67,7 @@ cosine_similarity
 mse_loss l1_loss cross_entropy nll_loss binary_cross_entropy_with_logits binary_cross_entropy
 huber_loss smooth_l1_loss kl_div cosine_embedding_loss margin_ranking_loss soft_margin_loss
 gaussian_nll_loss poisson_nll_loss
+scaled_dot_product_attention multi_head_attention_forward
 """.split()
 
 # torch.optim.<name> and torch.optim.lr_scheduler.<name>

@@ -28,13 +28,14 @@ class Linear(Module):
     U(-1/sqrt(in), 1/sqrt(in)), and bias ~ U(-1/sqrt(in), 1/sqrt(in)).
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None, backend=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, *,
+                 backend=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(creation.zeros(out_features, in_features, dtype=dtype,
-                                               backend=backend))
+        place = {"dtype": dtype, "device": device, "backend": backend}
+        self.weight = Parameter(creation.zeros(out_features, in_features, **place))
         if bias:
-            self.bias = Parameter(creation.zeros(out_features, dtype=dtype, backend=backend))
+            self.bias = Parameter(creation.zeros(out_features, **place))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -83,9 +83,9 @@ class _TransformerLayer(Module):
             setattr(self, name, attention.MultiheadAttention(
                 d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
                 device=device, dtype=dtype))
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, backend=device)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, device=device, dtype=dtype)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, backend=device)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, device=device, dtype=dtype)
         self.norm_first = norm_first
         blocks = range(1, len(self.attention_names) + 2)
         for i in blocks:
