@@ -1,4 +1,4 @@
-"""The benchmark networks written out by hand in NumPy: no graph, no tensors, no dispatch.
+"""The benchmark networks (W1, W2, W6) written out in NumPy: no graph, no tensors, no dispatch.
 
 Each layer is a forward that keeps what its backward needs and a backward that returns the
 input's gradient (skipped for the first layer, whose input is the data) and fills ``grads``
@@ -8,7 +8,8 @@ with NumPy and nothing else, the limit a NumPy framework approaches when its own
 goes to zero; ``bench/run.py`` compares minigrad's NumPy backend against it.
 
 The math is the textbook form of what PyTorch documents for each piece (two-pass batch
-statistics, the closed-form batch-norm backward, log-sum-exp cross entropy), written as
+statistics, the closed-form batch-norm backward, convolution as im2col and a matrix product,
+max pooling's gradient to the first maximum, log-sum-exp cross entropy), written as
 plain NumPy expressions: new arrays where an op would make them, in place where every
 framework updates in place (parameters, momentum buffers, running statistics, clipping).
 ``tests/test_bench_handwritten.py`` checks one step against minigrad's.
@@ -36,9 +37,10 @@ class Linear:
         return g_y @ self.params["weight"] if needs_input_grad else None
 
 
-class BatchNorm1d:
-    """Training-mode batch norm of (N, C): batch mean and biased variance normalize; the
-    running statistics move by ``momentum`` towards the mean and the unbiased variance."""
+class BatchNorm:
+    """Training-mode batch norm of (N, C) or (N, C, H, W): each channel's mean and biased
+    variance over the batch (and the pixels) normalize; the running statistics move by
+    ``momentum`` towards the mean and the unbiased variance."""
 
     def __init__(self, weight, bias, momentum=0.1, eps=1e-5):
         channels = weight.shape[0]
@@ -48,26 +50,121 @@ class BatchNorm1d:
         self.momentum, self.eps = momentum, eps
 
     def forward(self, x):
-        n = x.shape[0]
-        mean = x.mean(axis=0)
+        self.axes = (0, *range(2, x.ndim))  # every axis but the channel's
+        self.channel_shape = (-1,) + (1,) * (x.ndim - 2)  # a per-channel vector, broadcast
+        n = x.size // x.shape[1]
+        mean = x.mean(axis=self.axes, keepdims=True)
         centered = x - mean
-        var = (centered * centered).mean(axis=0)
+        var = (centered * centered).mean(axis=self.axes, keepdims=True)
         self.inv_std = 1.0 / np.sqrt(var + self.eps)
         self.x_hat = centered * self.inv_std
         m = self.momentum
         self.buffers["running_mean"] *= 1 - m
-        self.buffers["running_mean"] += m * mean
+        self.buffers["running_mean"] += m * mean.reshape(-1)
         self.buffers["running_var"] *= 1 - m
-        self.buffers["running_var"] += (m * n / (n - 1)) * var
-        return self.x_hat * self.params["weight"] + self.params["bias"]
+        self.buffers["running_var"] += (m * n / (n - 1)) * var.reshape(-1)
+        weight, bias = self.params["weight"], self.params["bias"]
+        return self.x_hat * weight.reshape(self.channel_shape) + bias.reshape(self.channel_shape)
 
     def backward(self, g_y, needs_input_grad=True):
-        x_hat = self.x_hat
-        self.grads = [(g_y * x_hat).sum(axis=0), g_y.sum(axis=0)]
+        x_hat, axes = self.x_hat, self.axes
+        self.grads = [(g_y * x_hat).sum(axis=axes), g_y.sum(axis=axes)]
         if not needs_input_grad:
             return None
-        g_hat = g_y * self.params["weight"]
-        return self.inv_std * (g_hat - g_hat.mean(axis=0) - x_hat * (g_hat * x_hat).mean(axis=0))
+        g_hat = g_y * self.params["weight"].reshape(self.channel_shape)
+        return self.inv_std * (g_hat - g_hat.mean(axis=axes, keepdims=True)
+                               - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
+
+
+class Conv2d:
+    """Stride 1, no padding: y[n, o, p, q] = bias[o] + sum over (c, i, j) of
+    weight[o, c, i, j] * x[n, c, p + i, q + j]; per image one matrix product of the weight
+    as an (O, C * k * k) matrix with the image's patch matrix (im2col: a row per (c, i, j),
+    a column per window)."""
+
+    def __init__(self, weight, bias):
+        self.params = {"weight": weight, "bias": bias}
+
+    def forward(self, x):
+        weight = self.params["weight"]
+        o, c, k = weight.shape[:3]
+        n, _, h, w = x.shape
+        self.x_shape, self.out_size = x.shape, (h - k + 1, w - k + 1)
+        step_n, step_c, step_h, step_w = x.strides
+        # NOTE: a (N, C, k, k, oh, ow) view whose middle axes step inside a window and last
+        # two from window to window; the reshape copies it into the patch matrices
+        windows = np.lib.stride_tricks.as_strided(
+            x, (n, c, k, k, *self.out_size), (step_n, step_c, step_h, step_w, step_h, step_w))
+        self.cols = windows.reshape(n, c * k * k, -1)
+        y = weight.reshape(o, -1) @ self.cols
+        y += self.params["bias"][:, None]
+        return y.reshape(n, o, *self.out_size)
+
+    def backward(self, g_y, needs_input_grad=True):
+        weight = self.params["weight"]
+        o, c, k = weight.shape[:3]
+        g_rows = g_y.reshape(g_y.shape[0], o, -1)  # (N, O, windows)
+        self.grads = [(g_rows @ self.cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape),
+                      g_rows.sum(axis=(0, 2))]
+        if not needs_input_grad:
+            return None
+        oh, ow = self.out_size
+        g_cols = (weight.reshape(o, -1).T @ g_rows).reshape(-1, c, k, k, oh, ow)
+        # col2im: the windows at one kernel offset touch distinct pixels, so k * k strided
+        # additions put every patch's gradient back where it was read
+        g_x = np.zeros(self.x_shape, g_y.dtype)
+        for i in range(k):
+            for j in range(k):
+                g_x[:, :, i:i + oh, j:j + ow] += g_cols[:, :, i, j]
+        return g_x
+
+
+class MaxPool2d:
+    """Max over non-overlapping k x k windows (stride k; rows and columns past the last whole
+    window are dropped); each window's gradient goes to its first maximum, as in PyTorch."""
+
+    params = {}
+
+    def __init__(self, k):
+        self.k = k
+
+    def _offsets(self, image):
+        """Element (i, j) of every window, for each offset in row-major order: k * k strided
+        views (N, C, oh, ow) of ``image``."""
+        k, (oh, ow) = self.k, self.out_size
+        return [image[:, :, i:i + k * (oh - 1) + 1:k, j:j + k * (ow - 1) + 1:k]
+                for i in range(k) for j in range(k)]
+
+    def forward(self, x):
+        k = self.k
+        self.x_shape, self.out_size = x.shape, (x.shape[2] // k, x.shape[3] // k)
+        first, *rest = self._offsets(x)
+        y, self.winner = first, np.zeros(first.shape, np.uint8)
+        for offset, candidate in enumerate(rest, 1):
+            larger = candidate > y  # strictly: a tie stays with the earlier offset
+            y, self.winner = np.where(larger, candidate, y), np.where(larger, offset, self.winner)
+        return y
+
+    def backward(self, g_y, needs_input_grad=True):
+        self.grads = []
+        g_x = np.zeros(self.x_shape, g_y.dtype)
+        for offset, target in enumerate(self._offsets(g_x)):
+            np.multiply(g_y, self.winner == offset, out=target)
+        return g_x
+
+
+class Flatten:
+    """(N, ...) -> (N, features), and the gradient back to the input's shape."""
+
+    params = {}
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, g_y, needs_input_grad=True):
+        self.grads = []
+        return g_y.reshape(self.x_shape)
 
 
 class ReLU:
@@ -140,12 +237,19 @@ class Network:
     def __init__(self, layers, state, draw_mask):
         self.layers = []
         for index, (kind, *args) in enumerate(layers):
+            params = (state.get(f"{index}.weight"), state.get(f"{index}.bias"))
             if kind == "linear":
-                layer = Linear(state[f"{index}.weight"], state[f"{index}.bias"])
-            elif kind == "batch_norm":
-                layer = BatchNorm1d(state[f"{index}.weight"], state[f"{index}.bias"])
+                layer = Linear(*params)
+            elif kind == "conv":
+                layer = Conv2d(*params)
+            elif kind in ("batch_norm", "batch_norm2d"):
+                layer = BatchNorm(*params)
             elif kind == "relu":
                 layer = ReLU()
+            elif kind == "max_pool":
+                layer = MaxPool2d(args[0])
+            elif kind == "flatten":
+                layer = Flatten()
             elif kind == "dropout":
                 layer = Dropout(args[0], draw_mask)
             else:

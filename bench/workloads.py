@@ -12,9 +12,13 @@ weights and data, drawn here with NumPy from fixed seeds.
   a step so small that it times the framework.
 - W3a-c: forward + backward of BatchNorm1d(1024) and LayerNorm(1024) on (256, 1024) and of
   Dropout(0.5) on (256, 4096).
+- W3d, W3e: forward + backward of Conv2d(16, 16, 3, padding=1) and MaxPool2d(2) on
+  (64, 16, 28, 28).
 - W4: clip_grad_norm_ over 200 gradients of 10 to 100,000 elements.
 - W5: W1 on the NumPy backend with every mg.diagnostics recorder attached, next to W1 bare:
   the price of watching training.
+- W6: LeNet-5 with BatchNorm2d on 28x28 images, batch 64, cross entropy, SGD(lr 0.01,
+  momentum 0.9), clip_grad_norm_(1.0): one training step per iteration.
 """
 
 import contextlib
@@ -33,6 +37,15 @@ MLP = (("linear", 784, 512), ("batch_norm", 512), ("relu",), ("dropout", 0.2),
        ("linear", 512, 512), ("batch_norm", 512), ("relu",), ("dropout", 0.2),
        ("linear", 512, 10))
 SIMPLE_NET = (("linear", 10, 5), ("relu",), ("linear", 5, 2))
+# conv: (in channels, out channels, kernel); 28 -> 24 -> 12 -> 8 -> 4 pixels a side
+LENET = (("conv", 1, 6, 5), ("batch_norm2d", 6), ("relu",), ("max_pool", 2),
+         ("conv", 6, 16, 5), ("batch_norm2d", 16), ("relu",), ("max_pool", 2), ("flatten",),
+         ("linear", 16 * 4 * 4, 120), ("relu",), ("linear", 120, 84), ("relu",),
+         ("linear", 84, 10))
+# the nn class of each layer kind, looked up by name when a model is built
+LAYER_CLASSES = {"linear": "Linear", "batch_norm": "BatchNorm1d", "batch_norm2d": "BatchNorm2d",
+                 "relu": "ReLU", "dropout": "Dropout", "conv": "Conv2d", "max_pool": "MaxPool2d",
+                 "flatten": "Flatten"}
 
 
 @dataclass(frozen=True)
@@ -51,24 +64,28 @@ class Training:
     # x86, and the benchmark would time that. 0.9 keeps it above 1e-7 for 10,000 steps.
     gamma: float = 0.9
     dtype: str = "float32"  # a dtype name both libraries (and NumPy) know
+    sample_shape: tuple = None  # one input's shape; None: (the first Linear's in_features,)
 
 
 W1 = Training(MLP, batch=128, loss="cross_entropy", step_size=100)
 W2 = Training(SIMPLE_NET, batch=32, loss="mse")
+W6 = Training(LENET, batch=64, loss="cross_entropy", sample_shape=(1, 28, 28))
 
 
 def initial_state(layers, dtype="float32", seed=0):
-    """PyTorch-named parameters as PyTorch initializes them: Linear weight and bias
-    ~ U(-1/sqrt(in), 1/sqrt(in)), BatchNorm weight 1 and bias 0."""
+    """PyTorch-named parameters as PyTorch initializes them: Linear and Conv2d weight and
+    bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_features or in_channels * k * k;
+    BatchNorm weight 1 and bias 0."""
     rng = np.random.default_rng(seed)
     state = {}
     for index, (kind, *args) in enumerate(layers):
-        if kind == "linear":
-            fan_in, fan_out = args
-            bound = 1 / math.sqrt(fan_in)
-            state[f"{index}.weight"] = rng.uniform(-bound, bound, (fan_out, fan_in))
-            state[f"{index}.bias"] = rng.uniform(-bound, bound, fan_out)
-        elif kind == "batch_norm":
+        if kind in ("linear", "conv"):
+            n_in, n_out = args[:2]
+            shape = (n_out, n_in) if kind == "linear" else (n_out, n_in, args[2], args[2])
+            bound = 1 / math.sqrt(math.prod(shape[1:]))
+            state[f"{index}.weight"] = rng.uniform(-bound, bound, shape)
+            state[f"{index}.bias"] = rng.uniform(-bound, bound, n_out)
+        elif kind in ("batch_norm", "batch_norm2d"):
             state[f"{index}.weight"] = np.ones(args[0])
             state[f"{index}.bias"] = np.zeros(args[0])
     return {name: array.astype(dtype) for name, array in state.items()}
@@ -78,7 +95,8 @@ def batch(training, seed=1):
     """A fixed input batch and its targets (labels, or float targets for MSE)."""
     rng = np.random.default_rng(seed)
     first, last = training.layers[0], training.layers[-1]
-    x = rng.standard_normal((training.batch, first[1])).astype(training.dtype)
+    sample = training.sample_shape or (first[1],)
+    x = rng.standard_normal((training.batch, *sample)).astype(training.dtype)
     if training.loss == "cross_entropy":
         return x, rng.integers(0, last[2], training.batch)
     return x, rng.standard_normal((training.batch, last[2])).astype(training.dtype)
@@ -104,11 +122,10 @@ def framework_trainer(lib, training, backend="numpy", instrument=None):
     """``(model, step)`` for minigrad or torch: ``step()`` trains once on the fixed batch;
     ``instrument(model, optimizer)``, if given, attaches recorders first."""
     nn = lib.nn
-    layer_types = {"linear": nn.Linear, "batch_norm": nn.BatchNorm1d, "relu": nn.ReLU,
-                   "dropout": nn.Dropout}
     dtype = getattr(lib, training.dtype)
     with built_with(lib, backend):
-        model = nn.Sequential(*(layer_types[kind](*args) for kind, *args in training.layers))
+        model = nn.Sequential(*(getattr(nn, LAYER_CLASSES[kind])(*args)
+                                for kind, *args in training.layers))
         state = initial_state(training.layers, training.dtype)
         model.to(dtype).load_state_dict({k: lib.tensor(v) for k, v in state.items()},
                                         strict=False)
@@ -187,16 +204,16 @@ def training_builders(training):
 # ------------------------------------------------------------------------------- layers
 def layer_forward_backward(make_layer, shape):
     """Competitor -> builder of ``run(n)``: n forward + backward passes of ``make_layer(lib)``
-    on a fixed input of ``shape`` with a fixed random cotangent, the input's gradient reset
-    each time."""
-    rng = np.random.default_rng(2)
-    x_array = rng.standard_normal(shape, dtype=np.float32)
-    g_array = rng.standard_normal(shape, dtype=np.float32)
+    on a fixed input of ``shape`` with a fixed random cotangent of the output's shape, the
+    input's gradient reset each time."""
+    x_array = np.random.default_rng(2).standard_normal(shape, dtype=np.float32)
 
     def build(lib, backend):
         with built_with(lib, backend):
             layer = make_layer(lib)
-            x, g = lib.tensor(x_array, requires_grad=True), lib.tensor(g_array)
+            x = lib.tensor(x_array, requires_grad=True)
+            out_shape = tuple(layer(x).shape)
+            g = lib.tensor(np.random.default_rng(3).standard_normal(out_shape, dtype=np.float32))
 
         def run(n):
             for _ in range(n):
@@ -260,6 +277,9 @@ def competitors(framework, numba=True, by_hand=None):
     return builders
 
 
+CONV_INPUT = (64, 16, 28, 28)  # the single-layer rows' input: a LeNet-sized feature map
+
+
 @dataclass(frozen=True)
 class Workload:
     id: str
@@ -281,10 +301,17 @@ def workloads():
                  layer_forward_backward(lambda lib: lib.nn.LayerNorm(1024), (256, 1024))),
         Workload("W3c", "Dropout(0.5) fwd+bwd, (256, 4096)", "call",
                  layer_forward_backward(lambda lib: lib.nn.Dropout(0.5), (256, 4096))),
+        Workload("W3d", "Conv2d(16, 16, 3, padding=1) fwd+bwd, (64, 16, 28, 28)", "call",
+                 layer_forward_backward(lambda lib: lib.nn.Conv2d(16, 16, 3, padding=1),
+                                        CONV_INPUT)),
+        Workload("W3e", "MaxPool2d(2) fwd+bwd, (64, 16, 28, 28)", "call",
+                 layer_forward_backward(lambda lib: lib.nn.MaxPool2d(2), CONV_INPUT)),
         Workload("W4", "clip_grad_norm_ over 200 grads of 10-100k elements", "call",
                  competitors(clip_many, numba=False)),
         Workload("W5", "W1 with mg.diagnostics recording gradients, activations, lr", "step",
                  diagnostics_builders(W1)),
+        Workload("W6", "LeNet-5 + BatchNorm2d, 28x28, batch 64, CE, SGD, clip", "step",
+                 training_builders(W6)),
     ]
 
 

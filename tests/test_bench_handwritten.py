@@ -47,10 +47,12 @@ def _masks(training, steps):
 # agree to ~1e-12, so tight tolerances catch any wrong term; the benchmark's float32 runs
 # are checked too, as far as float32 rounding of the weights lets an update be compared.
 W1_TWO_STEPS = dataclasses.replace(workloads.W1, step_size=1)
+W6_SMALL = dataclasses.replace(workloads.W6, batch=8, dtype="float64")  # the LeNet, 8 images
 TRAININGS = [
     pytest.param(dataclasses.replace(W1_TWO_STEPS, dtype="float64"), 1e-9, id="W1-float64"),
     pytest.param(dataclasses.replace(workloads.W2, dtype="float64"), 1e-9, id="W2-float64"),
     pytest.param(W1_TWO_STEPS, 5e-3, id="W1-float32"),
+    pytest.param(W6_SMALL, 1e-9, id="W6-float64"),
 ]
 
 
@@ -79,10 +81,11 @@ def test_two_steps_match_minigrad(training, rtol, monkeypatch):
         np.testing.assert_allclose(state[name], framework_state[name], rtol=rtol, err_msg=name)
 
 
-def test_gradients_before_clipping_match_minigrad(monkeypatch):
+@pytest.mark.parametrize("training", [dataclasses.replace(workloads.W1, dtype="float64"),
+                                      W6_SMALL], ids=["W1", "W6"])
+def test_gradients_before_clipping_match_minigrad(training, monkeypatch):
     """Clipping rescales all gradients alike, which the steps above cannot see: so compare
-    the raw gradients too (and check that W1's first step does clip)."""
-    training = dataclasses.replace(workloads.W1, dtype="float64")
+    the raw gradients too (and check that the first step does clip)."""
     masks = _masks(training, 1)
     monkeypatch.setattr(get_backend("numpy"), "dropout_mask", _mask_source(masks))
     model, _ = workloads.framework_trainer(mg, training, "numpy")

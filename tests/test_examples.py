@@ -32,8 +32,8 @@ RTOL, ATOL = 1e-4, 2e-6
 
 class SharedDraws:
     """One NumPy generator feeding a framework's random draws in call order: ``randn`` and
-    ``nn.Linear``'s initialization. Fresh for each run, so both frameworks draw the same
-    numbers wherever the program asks for them in the same order."""
+    the initialization of ``nn.Linear`` and ``nn.Conv2d``. Fresh for each run, so both
+    frameworks draw the same numbers wherever the program asks for them in the same order."""
 
     def __init__(self, framework):
         self.framework = framework
@@ -46,9 +46,11 @@ class SharedDraws:
                                      dtype=dtype or self.framework.float32,
                                      requires_grad=requires_grad, device=device)
 
-    def reset_linear(self, layer):
-        """PyTorch's default: weight and bias uniform in +-1/sqrt(in_features)."""
-        bound = 1 / math.sqrt(layer.in_features) if layer.in_features > 0 else 0.0
+    def reset_layer(self, layer):
+        """PyTorch's default for Linear and Conv2d: weight and bias uniform in
+        +-1/sqrt(fan_in), fan_in = in_features, or in_channels / groups * kh * kw."""
+        fan_in = math.prod(layer.weight.shape[1:])
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         with self.framework.no_grad():
             for param in (layer.weight, layer.bias):
                 if param is not None:
@@ -68,8 +70,9 @@ def run(script, framework, monkeypatch):
     with monkeypatch.context() as patch, contextlib.redirect_stdout(output):
         patch.setattr(framework, "randn", draws.randn)
         # NOTE: a plain function, so that the layer arrives as its argument
-        patch.setattr(framework.nn.Linear, "reset_parameters",
-                      lambda layer: draws.reset_linear(layer))
+        for layer_class in (framework.nn.Linear, framework.nn.Conv2d):
+            patch.setattr(layer_class, "reset_parameters",
+                          lambda layer: draws.reset_layer(layer))
         runpy.run_path(str(script), run_name="__main__")
     return output.getvalue().splitlines()
 
