@@ -104,6 +104,10 @@ ERRORS = {
     "CyclicLR-cycle_momentum-without-momentum": (
         lambda lib, opt: sched(lib).CyclicLR(bare_optimizer(lib), 0.01, 0.1), ValueError,
         "must support momentum or beta1"),
+    "CyclicLR-cycle_momentum-with-Rprop": (  # PyTorch's own case: Rprop has neither
+        lambda lib, opt: sched(lib).CyclicLR(
+            lib.optim.Rprop(opt.param_groups[0]["params"]), 1, 5, cycle_momentum=True),
+        ValueError, "must support momentum or beta1"),
     "CyclicLR-bad-mode": (
         lambda lib, opt: sched(lib).CyclicLR(opt, 0.01, 0.1, mode="square"), ValueError,
         "mode is invalid"),

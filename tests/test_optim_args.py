@@ -15,7 +15,8 @@ from optim_helpers import label, make_loss, mlp, optimizers, train_step
 
 import minigrad as mg
 
-OPTIMIZERS = [name for name in mg.optim.__all__ if name not in ("Optimizer", "lr_scheduler")]
+OPTIMIZERS = [name for name in mg.optim.__all__
+              if name not in ("Optimizer", "lr_scheduler", "swa_utils")]
 
 
 # ---------------------------------------------------------------- signatures

@@ -1,6 +1,6 @@
 """Optimizers and learning-rate schedules, as ``torch.optim``."""
 
-from minigrad.optim import lr_scheduler
+from minigrad.optim import lr_scheduler, swa_utils
 from minigrad.optim.adadelta import Adadelta
 from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
@@ -14,4 +14,4 @@ from minigrad.optim.rprop import Rprop
 from minigrad.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "ASGD", "Rprop", "lr_scheduler"]
+           "NAdam", "RAdam", "ASGD", "Rprop", "lr_scheduler", "swa_utils"]

@@ -4,9 +4,17 @@ The total norm is the norm of all gradients taken together, computed in one pass
 gradient array with no autograd graph; clipping scales every gradient in place by
 ``max_norm / (total_norm + 1e-6)`` when that factor is below 1, so the direction of the
 whole update is kept (Pascanu, Mikolov and Bengio, 2013).
+
+Every order ``torch.linalg.vector_norm`` takes is accepted, computed as PyTorch does: the
+norm of each gradient, then the same norm of those norms. For p > 0 and +-inf that is the
+norm of all entries together; for p = 0 it counts the gradients that have a non-zero entry.
+``foreach=`` is accepted for PyTorch code and selects nothing: minigrad has one
+implementation.
 """
 
 import math
+import types
+import warnings
 
 from minigrad.tensor import Tensor
 
@@ -16,12 +24,36 @@ def _as_list(tensors):
 
 
 def _array_norm(xp, g, norm_type):
-    """The ``norm_type`` vector norm of one array, as a 0-d array in its dtype."""
+    """The ``norm_type`` vector norm of one array, as a 0-d array in its dtype, as
+    ``torch.linalg.vector_norm``: 0 counts the non-zero entries, inf and -inf take the
+    largest and the smallest magnitude, and a negative p is 0 where any entry is 0."""
+    magnitude = xp.abs(g)
     if norm_type == math.inf:
-        return xp.abs(g).max() if g.size else xp.zeros((), dtype=g.dtype)
+        return magnitude.max()
+    if norm_type == -math.inf:
+        return magnitude.min()
+    if norm_type == 0:
+        return xp.asarray(xp.count_nonzero(g), dtype=g.dtype)
     if norm_type == 1:
-        return xp.abs(g).sum()
-    return (xp.abs(g) ** norm_type).sum() ** (1.0 / norm_type)
+        return magnitude.sum()
+    if norm_type < 0:
+        # NOTE: 0 ** p is inf for p < 0 (and inf ** (1 / p) is 0); written out so that NumPy
+        # raises no divide-by-zero warning for what is the norm's definition
+        zero = magnitude == 0
+        powered = xp.where(zero, math.inf, xp.where(zero, 1, magnitude) ** norm_type)
+        return powered.sum() ** (1.0 / norm_type)
+    return (magnitude ** norm_type).sum() ** (1.0 / norm_type)
+
+
+def _check_defined(indexed, norm_type):
+    """inf, -inf and negative orders have no identity, so no norm of an empty gradient."""
+    if norm_type >= 0 and norm_type != math.inf:
+        return
+    for i, t in indexed:
+        if t.data.size == 0:
+            raise RuntimeError(f"get_total_norm: cannot compute the {norm_type} norm of the "
+                               f"empty gradient of parameter #{i} (shape {tuple(t.shape)}): "
+                               "the operation has no identity")
 
 
 def _sum_of_squares(tensor):
@@ -41,8 +73,9 @@ def _combine(xp, norms, norm_type, dtype):
     return _array_norm(xp, xp.stack(norms), norm_type)
 
 
-def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
-    """The ``norm_type`` norm of all ``tensors`` together, as a 0-d Tensor (0 for none)."""
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The ``norm_type`` norm of all ``tensors`` together, as a 0-d Tensor (0 for none): the
+    norm of their norms (``foreach`` selects nothing)."""
     indexed = [(i, t) for i, t in enumerate(_as_list(tensors)) if t is not None]
     return _total_norm(indexed, norm_type, error_if_nonfinite)
 
@@ -51,8 +84,7 @@ def _total_norm(indexed, norm_type, error_if_nonfinite):
     """The total norm of ``(position, tensor)`` pairs; an error names the positions."""
     norm_type = float(norm_type)
     tensors = [t for _, t in indexed]
-    if not norm_type > 0:
-        raise ValueError(f"get_total_norm: norm_type must be positive or inf, got {norm_type}")
+    _check_defined(indexed, norm_type)
     from minigrad.backends import get_backend
 
     backend = tensors[0]._backend if tensors else get_backend()
@@ -83,9 +115,10 @@ def _total_norm(indexed, norm_type, error_if_nonfinite):
 observers = []
 
 
-def clip_grads_with_norm_(parameters, max_norm, total_norm):
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale the gradients of ``parameters`` in place by ``max_norm / (total_norm + 1e-6)``
-    when that is below 1 (``total_norm`` as computed by ``get_total_norm``)."""
+    when that is below 1 (``total_norm`` as computed by ``get_total_norm``; ``foreach``
+    selects nothing)."""
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be non-negative, got {max_norm}")
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
@@ -100,12 +133,15 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm):
         g._version += 1
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                    foreach=None):
     """Rescale gradients so their total ``norm_type`` norm is at most ``max_norm``.
 
     ``parameters`` is a tensor or an iterable of them; those without a gradient are skipped.
+    An empty generator (one already used up, say) warns, as in PyTorch: nothing is clipped.
     Returns the total norm *before* clipping, a 0-d Tensor. With ``error_if_nonfinite`` a
     NaN or infinite total norm raises, naming the offending gradients, and changes nothing.
+    ``foreach`` selects nothing (one implementation).
 
     >>> loss.backward()
     >>> norm = mg.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -113,7 +149,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be non-negative, got {max_norm} "
                          "(PyTorch would flip the gradients' sign)")
+    exhaustible = isinstance(parameters, types.GeneratorType)
     parameters = _as_list(parameters)
+    if exhaustible and not parameters:
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
+                      stacklevel=2)
     indexed = [(i, p.grad) for i, p in enumerate(parameters) if p.grad is not None]
     total = _total_norm(indexed, norm_type, error_if_nonfinite)
     for observer in observers:
@@ -122,10 +162,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
 
-    Unlike norm clipping this can change the gradient's direction.
+    Unlike norm clipping this can change the gradient's direction. ``foreach`` selects
+    nothing (one implementation).
     """
     clip_value = float(clip_value)
     if clip_value < 0:

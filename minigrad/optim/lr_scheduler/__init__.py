@@ -1,5 +1,9 @@
 """Learning-rate schedules with PyTorch's names, arguments and sequences."""
 
+# NOTE: PyTorch's module has the warning's text too, outside its __all__
+from minigrad.optim.lr_scheduler.base import (
+    EPOCH_DEPRECATION_WARNING as EPOCH_DEPRECATION_WARNING,
+)
 from minigrad.optim.lr_scheduler.base import LRScheduler
 from minigrad.optim.lr_scheduler.cyclic import (
     CosineAnnealingWarmRestarts,

@@ -4,7 +4,8 @@ Each step moves ``last_epoch`` on by one and sets every group's ``lr`` from ``ge
 Like PyTorch's, most schedules are *chainable*: ``get_lr`` updates the group's current lr
 (multiplying it, say) rather than recomputing it from scratch, so two schedulers on one
 optimizer compose, and the sequence matches PyTorch's to the last bit. Schedules that
-``SequentialLR`` may restart also give ``closed_form_lr()``.
+``SequentialLR`` may restart also give ``closed_form_lr()``, which PyTorch's deprecated
+``step(epoch)`` uses too.
 """
 
 import numbers
@@ -13,10 +14,25 @@ import warnings
 
 from minigrad.optim.optimizer import Optimizer
 
+# NOTE: the three warnings are PyTorch's texts word for word: code written for PyTorch
+# filters or matches them
 STEP_ORDER_WARNING = (
-    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call them in the "
-    "opposite order: `optimizer.step()` before `lr_scheduler.step()`; otherwise the first "
-    "value of the learning rate schedule is skipped.")
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+    "value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+OVERRIDDEN_STEP_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
+    "where possible. Please use `scheduler.step()` to step the scheduler. During the "
+    "deprecation, if epoch is different from None, the closed form is used instead of the "
+    "new chainable form, where available. Please open an issue if you are unable to "
+    "replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.")
 
 
 def is_plain(value):
@@ -48,9 +64,22 @@ def check_optimizer(optimizer):
 
 def watch_steps(optimizer):
     """Note the optimizer's step count when the first scheduler attaches, so stepping a
-    scheduler before any optimizer step since then can be warned about (as PyTorch does)."""
+    scheduler before any optimizer step since then can be warned about (as PyTorch does),
+    and the ``step`` this scheduler found on the instance (None: the class's own), so a
+    ``step`` replaced after it attached can be warned about too."""
     if optimizer._steps_when_scheduled is None:
         optimizer._steps_when_scheduled = optimizer._step_count
+    optimizer._step_seen_by_scheduler = vars(optimizer).get("step")
+
+
+def warn_step_order(optimizer):
+    """PyTorch's warnings on a scheduler's first step: the optimizer's ``step`` was replaced
+    since the scheduler attached (so its calls cannot be told apart), or the optimizer has
+    not stepped since then (the schedule's first value would be skipped)."""
+    if vars(optimizer).get("step") is not getattr(optimizer, "_step_seen_by_scheduler", None):
+        warnings.warn(OVERRIDDEN_STEP_WARNING, UserWarning, stacklevel=3)
+    elif optimizer._step_count == optimizer._steps_when_scheduled:
+        warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=3)
 
 
 def callable_states(functions):
@@ -85,7 +114,7 @@ class LRScheduler:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
                 raise KeyError(f"param 'initial_lr' is not specified in param_groups[{index}] "
-                               "when resuming a scheduler with last_epoch >= 0: load the "
+                               "when resuming scheduler with last_epoch >= 0: load the "
                                "optimizer's state dict first")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
@@ -107,18 +136,30 @@ class LRScheduler:
         """The learning rate of each group after the last step."""
         return list(self._last_lr)
 
-    def step(self):
-        """Advance the schedule by one step (call it after ``optimizer.step()``)."""
-        optimizer = self.optimizer
-        if self._step_count == 1 and optimizer._step_count == optimizer._steps_when_scheduled:
-            warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=2)
+    def step(self, epoch=None):
+        """Advance the schedule by one step (call it after ``optimizer.step()``).
+
+        ``epoch`` (deprecated in PyTorch, and warned about as there) jumps to that epoch
+        instead: the lr comes from the schedule's closed form where it has one, else from
+        ``get_lr()`` at that epoch."""
+        if self._step_count == 1:
+            warn_step_order(self.optimizer)
         self._step_count += 1
-        self.last_epoch += 1
-        self._set_lrs(self.get_lr())
+        if epoch is None:
+            self.last_epoch += 1
+            self._set_lrs(self.get_lr())
+            return
+        warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._jump_to(epoch)
 
     def restart(self):
         """Jump to epoch 0 of this schedule (how ``SequentialLR`` hands over to it)."""
-        self.last_epoch = 0
+        self._jump_to(0)
+
+    def _jump_to(self, epoch):
+        """Set every group's lr at ``epoch``: from the closed form where the schedule has
+        one (a chainable form would build on the lr of another epoch), else ``get_lr()``."""
+        self.last_epoch = epoch
         closed_form = getattr(self, "closed_form_lr", None)
         self._set_lrs(closed_form() if closed_form else self.get_lr())
 

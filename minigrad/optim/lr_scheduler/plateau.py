@@ -1,8 +1,14 @@
 """``ReduceLROnPlateau``: cut the lr when a watched metric stops improving."""
 
 import math
+import warnings
 
-from minigrad.optim.lr_scheduler.base import check_optimizer, current_lrs, is_plain
+from minigrad.optim.lr_scheduler.base import (
+    EPOCH_DEPRECATION_WARNING,
+    check_optimizer,
+    current_lrs,
+    is_plain,
+)
 
 
 class ReduceLROnPlateau:
@@ -47,10 +53,16 @@ class ReduceLROnPlateau:
             else best + self.threshold
         return value > limit
 
-    def step(self, metrics):
-        """Record this step's metric (e.g. the validation loss) and cut the lr if it stalled."""
+    def step(self, metrics, epoch=None):
+        """Record this step's metric (e.g. the validation loss) and cut the lr if it stalled;
+        ``epoch`` (deprecated, warned about as in PyTorch) sets ``last_epoch`` instead of
+        counting on from it."""
         current = float(metrics)
-        self.last_epoch += 1
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self.last_epoch = epoch
         if self.is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0

@@ -140,8 +140,9 @@ class LinearLR(LRScheduler):
         return [lr * ratio for lr in lrs]
 
     def closed_form_lr(self):
-        progress = min(self.total_iters, self.last_epoch) / self.total_iters
-        return [base * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+        span = self.end_factor - self.start_factor
+        return [base * (self.start_factor
+                        + span * min(self.total_iters, self.last_epoch) / self.total_iters)
                 for base in self.base_lrs]
 
 
