@@ -5,13 +5,24 @@ tuples, numbers, strings, with references to arrays) and one ``.npy`` entry per 
 Loading reads the JSON and reads each array with ``allow_pickle=False``, so a file can never
 run code, whatever it holds. Sizes are checked before anything is decompressed, and a save
 goes to a temporary file renamed into place, so a crash mid-write leaves the old file whole.
+
+Limits on what a load may unpack (each refusal says which one and how to raise it):
+``max_bytes`` (an argument of ``load``) bounds the total unpacked size; ``MAX_RATIO`` bounds
+it to that many times the file's size (``save`` stores arrays uncompressed, so its files unpack
+to less than their size; a higher ratio only comes from compression, which is how a small file
+claims gigabytes); ``MAX_HEADER_BYTES`` bounds the JSON header. The last two are module
+constants: set ``minigrad.data.checkpoint.MAX_RATIO`` higher to load a file recompressed on
+purpose. Each array is read straight into the buffer it is returned in, and each entry at
+most once, so a load never holds much more than the limits allow.
 """
 
+import errno
+import hashlib
 import io
 import json
 import math
 import os
-import tempfile
+import secrets
 import zipfile
 
 import numpy as np
@@ -23,10 +34,22 @@ FORMAT = "minigrad-checkpoint"
 VERSION = 1
 HEADER = "header.json"
 MAX_HEADER_BYTES = 64 * 2 ** 20
+MAX_RATIO = 10
+CHUNK_BYTES = 2 ** 20
+
+try:
+    import fcntl
+except ImportError:  # NOTE: Windows: an open file cannot be removed there, which is the lock
+    fcntl = None
 
 
 class CheckpointError(ValueError):
     """A file that is not a readable minigrad checkpoint (the message says why)."""
+
+
+class CheckpointNotFoundError(FileNotFoundError, CheckpointError):
+    """No file at the path given to ``load``: caught by ``except FileNotFoundError`` (as
+    ``torch.load`` raises it) and by ``except CheckpointError``."""
 
 
 def _encode(obj, arrays):
@@ -86,14 +109,23 @@ def _hashable(key):
 
 def save(obj, path):
     """Write ``obj`` (state dicts, nested dicts/lists of arrays, tensors and numbers) to
-    ``path`` atomically."""
+    ``path`` atomically. Temporary files that earlier saves of the same ``path`` left behind
+    when they were killed are removed once this save has succeeded."""
     arrays = []
     header = {"format": FORMAT, "version": VERSION, "tree": _encode(obj, arrays)}
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".minigrad-", suffix=".tmp", dir=folder)
+    folder, name = os.path.split(os.path.abspath(path))
+    prefix = _temporary_prefix(name)
+    temporary = os.path.join(folder, f"{prefix}{secrets.token_hex(8)}.tmp")
+    mode = _existing_mode(path)
+    # NOTE: for a new file the kernel applies the umask to 0o666, exactly as for open(path, "w");
+    # over an existing file the temporary starts private and takes that file's mode at the end
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    handle = os.open(temporary, flags, 0o666 if mode is None else 0o600)
     try:
         with os.fdopen(handle, "wb") as file:
+            if fcntl is not None:
+                fcntl.flock(file, fcntl.LOCK_EX)  # held until closed: "this save is alive"
             with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
                 archive.writestr(HEADER, json.dumps(header))
                 for index, array in enumerate(arrays):
@@ -101,88 +133,151 @@ def save(obj, path):
                     np.lib.format.write_array(buffer, np.asarray(array, order="C"),
                                               allow_pickle=False)
                     archive.writestr(f"{index}.npy", buffer.getvalue())
+            if mode is not None:
+                os.fchmod(file.fileno(), mode)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
+            os.replace(temporary, path)  # still locked: no cleanup can take it before this
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+    _remove_stale(folder, prefix)
 
 
-def _mode_for(path):
-    """The permissions ``path`` has, or those a new file gets under the current umask."""
+def _existing_mode(path):
+    """The permission bits of the file at ``path``, or None if there is none yet."""
     try:
         return os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return None
+
+
+def _temporary_prefix(name):
+    """The start of the names of ``name``'s temporary files: a digest of the target's name,
+    so any name fits and saves of other files in the folder never match."""
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+    return f".minigrad-{digest}-"
+
+
+def _remove_stale(folder, prefix):
+    """Remove temporary files of earlier saves of the same target whose writer is gone: a
+    save in progress holds a lock on its file (released when its process dies), so it is
+    left alone."""
+    for entry in os.scandir(folder):
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+            continue
+        try:
+            with open(entry.path, "rb") as stale:
+                if fcntl is not None:
+                    fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.remove(entry.path)
+        except OSError:  # BlockingIOError: still being written; or already removed
+            continue
 
 
 def _read_npy(entry, size, name):
-    """Read one ``.npy`` entry, first checking that its header's shape fits in the entry
-    (a few bytes must not be able to claim terabytes)."""
+    """Read one ``.npy`` entry straight into the array it becomes, after checking that its
+    header's shape is exactly the data the entry holds (a few bytes must not be able to
+    claim terabytes)."""
     version = np.lib.format.read_magic(entry)
     read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                    else np.lib.format.read_array_header_2_0)
     shape, fortran_order, dtype = read_header(entry)
-    if dtype.hasobject:
-        raise CheckpointError(f"array {name} holds Python objects, which are never loaded")
-    claimed = math.prod(shape) * dtype.itemsize
-    if claimed > size:
-        raise CheckpointError(f"array {name} claims {claimed} bytes but its entry has {size}")
-    data = np.frombuffer(entry.read(claimed), dtype=dtype, count=math.prod(shape))
-    return data.reshape(shape, order="F" if fortran_order else "C").copy()
+    if dtype.kind not in "biuf":
+        raise CheckpointError(f"array {name} has dtype {dtype}; checkpoints hold only "
+                              "booleans, integers and floats (never Python objects)")
+    count = math.prod(shape)
+    claimed = count * dtype.itemsize
+    held = size - entry.tell()
+    if min(shape, default=0) < 0 or claimed != held:
+        raise CheckpointError(f"array {name}: shape {shape} of {dtype} needs {claimed} bytes "
+                              f"but the entry holds {held}")
+    flat = np.empty(count, dtype=dtype)
+    _fill(entry, memoryview(flat.view(np.uint8)), name)
+    return flat.reshape(shape, order="F" if fortran_order else "C")
+
+
+def _fill(entry, view, name):
+    """Fill ``view`` from ``entry`` a chunk at a time (one ``readinto`` of the whole array
+    would pass it through a temporary copy as large as the array)."""
+    filled = 0
+    while filled < len(view):
+        got = entry.readinto(view[filled:filled + CHUNK_BYTES])
+        if not got:
+            raise CheckpointError(f"array {name} ends after {filled} of {len(view)} bytes")
+        filled += got
 
 
 def load(path, max_bytes=2 ** 33):
     """Read a checkpoint written by ``save``. Arrays come back as NumPy arrays, tensors as
-    tensors. Anything that is not such a file raises ``CheckpointError`` before any large
-    read, and nothing in it is ever executed (``max_bytes`` bounds the unpacked size)."""
+    tensors. A missing file raises ``CheckpointNotFoundError`` (a ``FileNotFoundError``);
+    anything that is not such a file raises ``CheckpointError`` before any large read, and
+    nothing in it is ever executed. The unpacked size is bounded by ``max_bytes`` and by
+    ``MAX_RATIO`` times the file's size (see the module's docstring)."""
     path = os.fspath(path)
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise CheckpointError(f"load: {path} is not a minigrad checkpoint (not a readable zip "
-                              f"archive: {err})") from err
-    with archive:
-        infos = {info.filename: info for info in archive.infolist()}
-        if HEADER not in infos:
-            raise CheckpointError(f"load: {path} is not a minigrad checkpoint (no {HEADER})")
-        if infos[HEADER].file_size > MAX_HEADER_BYTES:
-            raise CheckpointError(f"load: {path}: the header claims {infos[HEADER].file_size} "
-                                  f"bytes, more than the {MAX_HEADER_BYTES} allowed")
-        total = sum(info.file_size for info in infos.values())
-        if total > max_bytes:
-            raise CheckpointError(f"load: {path} unpacks to {total} bytes, more than "
-                                  f"max_bytes={max_bytes}")
+        file = open(path, "rb")
+    except FileNotFoundError as err:
+        raise CheckpointNotFoundError(errno.ENOENT, "load: no checkpoint file", path) from err
+    except OSError as err:
+        raise CheckpointError(f"load: {path} cannot be read ({err})") from err
+    with file:
         try:
-            header = json.loads(archive.read(HEADER))
-        except (ValueError, zipfile.BadZipFile, EOFError, RecursionError) as err:
-            raise CheckpointError(f"load: {path}: unreadable header ({err})") from err
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise CheckpointError(f"load: {path} is not a minigrad checkpoint")
-        if header.get("version") != VERSION:
-            raise CheckpointError(f"load: {path} has format version {header.get('version')}; "
-                                  f"this minigrad reads version {VERSION}")
+            archive = zipfile.ZipFile(file)
+        except (zipfile.BadZipFile, OSError) as err:
+            raise CheckpointError(f"load: {path} is not a minigrad checkpoint (not a readable "
+                                  f"zip archive: {err})") from err
+        with archive:
+            return _load_archive(archive, path, os.fstat(file.fileno()).st_size, max_bytes)
 
-        def read_array(index):
-            name = f"{index}.npy"
-            if not isinstance(index, int) or name not in infos:
-                raise CheckpointError(f"missing array entry {name}")
-            try:
-                with archive.open(name) as entry:
-                    return _read_npy(entry, infos[name].file_size, name)
-            except (ValueError, zipfile.BadZipFile, EOFError, OSError) as err:
-                if isinstance(err, CheckpointError):
-                    raise
-                raise CheckpointError(f"array {name} is unreadable ({err})") from err
 
+def _load_archive(archive, path, file_size, max_bytes):
+    """``load``'s work once the zip directory is read: limits, header, then the tree."""
+    infos = {info.filename: info for info in archive.infolist()}
+    if HEADER not in infos:
+        raise CheckpointError(f"load: {path} is not a minigrad checkpoint (no {HEADER})")
+    if infos[HEADER].file_size > MAX_HEADER_BYTES:
+        raise CheckpointError(f"load: {path}: the header claims {infos[HEADER].file_size} "
+                              f"bytes, more than the {MAX_HEADER_BYTES} allowed")
+    total = sum(info.file_size for info in infos.values())
+    if total > max_bytes:
+        raise CheckpointError(f"load: {path} unpacks to {total} bytes, more than "
+                              f"max_bytes={max_bytes}")
+    if total > MAX_RATIO * file_size:
+        raise CheckpointError(f"load: {path} unpacks to {total} bytes from {file_size} on "
+                              f"disk, more than MAX_RATIO={MAX_RATIO} times its size (set "
+                              "minigrad.data.checkpoint.MAX_RATIO higher to load it)")
+    try:
+        header = json.loads(archive.read(HEADER))
+    except (ValueError, zipfile.BadZipFile, EOFError, RecursionError) as err:
+        raise CheckpointError(f"load: {path}: unreadable header ({err})") from err
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CheckpointError(f"load: {path} is not a minigrad checkpoint")
+    if header.get("version") != VERSION:
+        raise CheckpointError(f"load: {path} has format version {header.get('version')}; "
+                              f"this minigrad reads version {VERSION}")
+
+    read = set()
+
+    def read_array(index):
+        name = f"{index}.npy"
+        if not isinstance(index, int) or name not in infos:
+            raise CheckpointError(f"missing array entry {name}")
+        if name in read:  # NOTE: else one entry named N times unpacks N times its size
+            raise CheckpointError(f"array entry {name} is referenced twice")
+        read.add(name)
         try:
-            return _decode(header["tree"], read_array)
-        except (CheckpointError, KeyError, TypeError, ValueError, RecursionError) as err:
-            # NOTE: a crafted header may be any JSON; every way it can be wrong ends here
-            raise CheckpointError(f"load: {path}: not a valid minigrad checkpoint "
-                                  f"({type(err).__name__}: {err})") from err
+            with archive.open(name) as entry:
+                return _read_npy(entry, infos[name].file_size, name)
+        except (ValueError, zipfile.BadZipFile, EOFError, OSError) as err:
+            if isinstance(err, CheckpointError):
+                raise
+            raise CheckpointError(f"array {name} is unreadable ({err})") from err
+
+    try:
+        return _decode(header["tree"], read_array)
+    except (CheckpointError, KeyError, TypeError, ValueError, RecursionError) as err:
+        # NOTE: a crafted header may be any JSON; every way it can be wrong ends here
+        raise CheckpointError(f"load: {path}: not a valid minigrad checkpoint "
+                              f"({type(err).__name__}: {err})") from err
