@@ -11,7 +11,9 @@ duration of the round (and put back after), so ``Function.apply`` falls back to 
 generic Function. Three sizes each, so a crossover shows: small (1,024 elements, or
 (32, 10) logits for the class losses), medium (~65,536) and large (~1,048,576); row ops
 (softmax, log-softmax) use rows as wide as the Numba kernels fuse (32 and 16), and the class
-losses 10 classes.
+losses 10 classes; the pools and conv2d take (N, C, H, W) images from (2, 3, 8, 8) to
+(64, 16, 28, 28) (1-D pools, signals of ~1e3 to ~1e6 elements): 2x2 max pools, 3x3 windows
+with stride 2 and padding 1, and a 3x3 conv2d to 16 channels with padding 1.
 
 An op needs an input recipe in ``INPUTS`` (one line); a kernel without one gets a row that
 says so instead of numbers. ``MORE_INPUTS`` adds rows for other layouts a kernel takes
@@ -53,6 +55,11 @@ VOLUMES = {"small": (2, 8, 4, 4, 4), "medium": (8, 16, 8, 8, 8), "large": (8, 32
 ROWS = {"small": (32, 32), "medium": (2048, 32), "large": (32768, 32)}
 NARROW_ROWS = {"small": (64, 16), "medium": (4096, 16), "large": (65536, 16)}
 CLASSES = {"small": (32, 10), "medium": (6400, 10), "large": (102400, 10)}
+# pools and convolutions: a tiny batch, then about 6.5e4 and 8e5 elements (the large one a
+# LeNet/MNIST-sized feature map); 1-D pools on signals of about 1e3, 6.5e4 and 1e6
+POOL_IMAGES = {"small": (2, 3, 8, 8), "medium": (16, 16, 16, 16), "large": (64, 16, 28, 28)}
+SIGNALS = {"small": (4, 16, 16), "medium": (16, 64, 64), "large": (64, 64, 256)}
+CONV_CHANNELS = 16  # a 3x3 conv2d to 16 channels, padding 1 (the map keeps its size)
 ROW_WIDTHS = {"softmax": 32, "log_softmax": 16, "cross_entropy": 10}  # for the report
 VARIANT_BYTES = 8 << 20  # per leaf, for the shuffled copies of the input (input_variants)
 MAX_VARIANTS = 16
@@ -115,6 +122,13 @@ def _cross_entropy(size):
     return F.cross_entropy, (_leaf((rows, classes)), mg.tensor(labels, backend=BACKEND))
 
 
+def _conv2d(size):
+    shape = POOL_IMAGES[size]
+    weight = _leaf((CONV_CHANNELS, shape[1], 3, 3), 1)
+    return ((lambda x, w, b: F.conv2d(x, w, b, padding=1)),
+            (_leaf(shape), weight, _leaf(CONV_CHANNELS, 2)))
+
+
 # op name (a key of the backend's kernel table) -> size -> (fn, args): fn(*args) is one
 # forward through the op's public entry point; the float tensors in args that require grad
 # are the leaves whose gradients backward computes
@@ -132,6 +146,9 @@ INPUTS = {
     "batch_norm": _batch_norm,
     "layer_norm": _layer_norm,
     "cross_entropy": _cross_entropy,
+    "max_pool2d": _unary(lambda x: F.max_pool2d(x, 2), POOL_IMAGES),
+    "max_pool1d": _unary(lambda x: F.max_pool1d(x, 2), SIGNALS),
+    "conv2d": _conv2d,
 }
 
 # further inputs of a kernel, each with rows of its own: other layouts the kernel takes
@@ -140,6 +157,8 @@ MORE_INPUTS = {
                    "2x2 images": _batch_norm_spatial(SMALL_IMAGES),
                    "volumes": _batch_norm_spatial(VOLUMES),
                    "instance_norm": _batch_norm_spatial(IMAGES, instance=True)},
+    "max_pool2d": {"3x3/2, padding 1": _unary(lambda x: F.max_pool2d(x, 3, 2, 1),
+                                              POOL_IMAGES)},
 }
 
 
@@ -388,7 +407,8 @@ def main(argv=None):
                 "fixed_input": args.fixed_input,
                 "sizes": {"elementwise": ELEMENTWISE, "rows": ROWS, "narrow_rows": NARROW_ROWS,
                           "classes": CLASSES, "images": IMAGES, "small_images": SMALL_IMAGES,
-                          "volumes": VOLUMES}}
+                          "volumes": VOLUMES, "pool_images": POOL_IMAGES,
+                          "signals": SIGNALS}}
     print(f"timing {len(ops)} kernels x {len(SIZES)} sizes: {args.rounds} rounds of "
           f"~{args.round_ms} ms per case ...", file=sys.stderr)
     info = harness.machine_info()

@@ -13,6 +13,7 @@ from minigrad.backends.fused_base import (
     compiled_dtype,
 )
 from minigrad.backends.numba_kernels import loops, norm_loops, piecewise_loops
+from minigrad.backends.numba_kernels.window_kernels import Conv2d, MaxPool
 
 
 def _flat(array):
@@ -292,4 +293,5 @@ KERNELS = {
     "layer_norm": LayerNorm, "cross_entropy": CrossEntropy,
     "hardtanh": Hardtanh, "hardswish": Hardswish, "hardsigmoid": Hardsigmoid,
     "threshold": Threshold,
+    "max_pool2d": MaxPool, "max_pool1d": MaxPool, "conv2d": Conv2d,
 }
