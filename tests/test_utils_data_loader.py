@@ -156,9 +156,8 @@ def test_argument_errors_are_pytorchs(kwargs):
     assert str(ours.value) == str(theirs.value)
 
 
-def test_worker_processes_are_not_implemented_and_the_message_says_what_to_do():
-    with pytest.raises(NotImplementedError, match=r"num_workers=2 .*use num_workers=0"):
-        data.DataLoader(tensor_datasets()[0], num_workers=2)
+def test_the_main_process_is_no_worker():
+    """Worker processes are tested in test_utils_data_workers.py."""
     assert data.get_worker_info() is None is tdata.get_worker_info()
 
 

@@ -1,25 +1,21 @@
 """``DataLoader``, as ``torch.utils.data.DataLoader``: a dataset's samples in batches, loaded
-in the main process, plus (minigrad's addition) a ``state_dict`` from which a loader goes on
-mid-epoch with exactly the batches that would have come next."""
+in the main process or by worker processes, plus (minigrad's addition) a ``state_dict`` from
+which a loader goes on mid-epoch with exactly the batches that would have come next."""
 
 import itertools
 import math
 
-from minigrad.random import Generator, draw_seed
+from minigrad.random import Generator, draw_seed, host_generator
 from minigrad.utils.data.collate import default_collate, default_convert
-from minigrad.utils.data.dataset import IterableDataset, batch_gatherer
+from minigrad.utils.data.dataset import IterableDataset
+from minigrad.utils.data.fetch import StreamFetcher, map_fetcher
 from minigrad.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from minigrad.utils.data.worker_pool import WorkerPool, checked_context
 
 # what PyTorch forbids changing once the loader is built
 _FIXED = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
           "persistent_workers")
-_END = object()
-
-
-def get_worker_info():
-    """About the worker process loading data: always ``None`` in minigrad, which loads every
-    batch in the main process (what PyTorch returns there too)."""
-    return None
+_SEED_RANGE = 2 ** 63
 
 
 class _Unending(Sampler):
@@ -30,9 +26,9 @@ class _Unending(Sampler):
         return itertools.repeat(None)
 
 
-def _check_workers(num_workers, timeout, prefetch_factor, persistent_workers,
-                   multiprocessing_context):
-    """PyTorch's checks of the worker options, then minigrad's refusal of worker processes."""
+def _checked_prefetch_factor(num_workers, timeout, prefetch_factor, persistent_workers):
+    """PyTorch's checks of the worker options; the prefetch factor they leave (by default
+    2 with workers, ``None`` without)."""
     if num_workers < 0:
         raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                          "disable multiprocessing.")
@@ -46,13 +42,7 @@ def _check_workers(num_workers, timeout, prefetch_factor, persistent_workers,
         raise ValueError("prefetch_factor option should be non-negative")
     if persistent_workers and num_workers == 0:
         raise ValueError("persistent_workers option needs num_workers > 0")
-    if multiprocessing_context is not None and num_workers == 0:
-        raise ValueError("multiprocessing_context can only be used with multi-process "
-                         f"loading (num_workers > 0), but got num_workers={num_workers}")
-    if num_workers > 0:
-        raise NotImplementedError(
-            f"DataLoader: num_workers={num_workers} asks for worker processes, which minigrad "
-            "does not have; use num_workers=0 (batches load in the main process)")
+    return 2 if num_workers > 0 and prefetch_factor is None else prefetch_factor
 
 
 def _check_iterable(shuffle, sampler, batch_sampler):
@@ -71,8 +61,26 @@ class DataLoader:
     The order comes from ``sampler`` (by default ``0, 1, ...``, or with ``shuffle`` a
     ``RandomSampler``), grouped by ``batch_size`` (or by ``batch_sampler``), and each batch
     is merged by ``collate_fn`` (``default_collate``). A ``TensorDataset`` batch is gathered
-    by one array index per tensor. ``num_workers`` must be 0 (no worker processes);
-    ``pin_memory`` and ``in_order`` are accepted and change nothing.
+    by one array index per tensor.
+
+    With ``num_workers > 0``, that many worker processes (started with
+    ``multiprocessing_context``, by default the platform's start method) fetch and collate
+    the batches, ``prefetch_factor`` (default 2) keys ahead each, while the keys are drawn
+    here as without workers: the same batches in the same order. Each worker runs
+    ``worker_init_fn(worker_id)`` first and is seeded as in PyTorch: a ``base_seed`` is
+    drawn each time workers start (from an independent stream of the order's generator, so
+    the order is untouched; else from ``generator``, else from the shared generator), and
+    worker ``i`` seeds minigrad, Python's ``random`` and NumPy's legacy ``numpy.random``
+    with ``base_seed + i`` (``get_worker_info().seed``; NumPy's from its 32-bit words,
+    where PyTorch hashes it). Each worker iterates its own copy of an ``IterableDataset``:
+    shard it with ``get_worker_info()``, or the samples repeat once per worker. Workers
+    stop at the end of each pass (``break`` and garbage collection included) unless
+    ``persistent_workers``, and after an error; an error in a worker is raised here with its
+    traceback. ``timeout`` bounds the wait for a batch. With the ``spawn`` start method the
+    dataset, ``collate_fn`` and ``worker_init_fn`` must pickle; a forked worker cannot use
+    CuPy (as CUDA in PyTorch), so a GPU dataset needs ``multiprocessing_context="spawn"``.
+    ``pin_memory`` is accepted and does nothing (there is no pinned host memory to use),
+    and ``in_order`` too: batches always come in order.
 
     Shuffling draws each epoch's permutation from a ``Generator``: ``generator`` if given,
     else one the loader owns, seeded by ``seed`` (minigrad's keyword), by default a draw from
@@ -86,8 +94,9 @@ class DataLoader:
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *,
                  prefetch_factor=None, persistent_workers=False, pin_memory_device="",
                  in_order=True, seed=None):
-        _check_workers(num_workers, timeout, prefetch_factor, persistent_workers,
-                       multiprocessing_context)
+        prefetch_factor = _checked_prefetch_factor(num_workers, timeout, prefetch_factor,
+                                                   persistent_workers)
+        multiprocessing_context = checked_context(multiprocessing_context, num_workers)
         iterable = isinstance(dataset, IterableDataset)
         if iterable:
             _check_iterable(shuffle, sampler, batch_sampler)
@@ -124,6 +133,7 @@ class DataLoader:
         self.epoch, self.batch_index = 0, 0  # the epoch under way and its next batch
         self._epoch_start_state = None  # the order generator's state when the epoch began
         self._resume = False  # whether the next pass goes on from load_state_dict's position
+        self._workers = None  # the WorkerPool kept between passes with persistent_workers
         self._initialized = True
 
     @staticmethod
@@ -183,11 +193,15 @@ class DataLoader:
         return rounded(length / self.batch_size)
 
     def __iter__(self):
-        if self.timeout != 0:  # NOTE: PyTorch raises this only when iterating, too
+        if self.timeout != 0 and self.num_workers == 0:
+            # NOTE: PyTorch raises this only when iterating, too
             raise AssertionError(f"DataLoader: timeout={self.timeout} waits for worker "
                                  "processes; with num_workers=0 it must be 0")
         skip = self._begin_epoch()
-        batches = self._stream_batches(skip) if self._iterable else self._map_batches(skip)
+        if self.num_workers > 0:
+            batches = self._worker_batches(skip)
+        else:
+            batches = self._stream_batches(skip) if self._iterable else self._map_batches(skip)
         for batch in batches:
             self.batch_index += 1
             yield batch
@@ -212,32 +226,63 @@ class DataLoader:
     def _map_batches(self, skip):
         """The batches of a map-style dataset after the first ``skip`` (whose keys are drawn,
         so the order is the same, but whose samples are never fetched)."""
+        fetch = map_fetcher(self.dataset, self._auto_collation, self.collate_fn)
         keys = itertools.islice(iter(self._index_sampler), skip, None)
-        if not self._auto_collation:
-            yield from (self.collate_fn(self.dataset[key]) for key in keys)
-            return
-        gather = batch_gatherer(self.dataset) if self.collate_fn is default_collate else None
-        getitems = getattr(self.dataset, "__getitems__", None)
-        for key in keys:
-            if gather is not None:
-                yield gather(key)
-            elif callable(getitems):
-                yield self.collate_fn(getitems(key))
-            else:
-                yield self.collate_fn([self.dataset[i] for i in key])
+        return map(fetch, keys)
 
     def _stream_batches(self, skip):
         """The batches of an iterable dataset after the first ``skip`` (read, not collated)."""
-        stream = iter(self.dataset)
+        fetch = StreamFetcher(self.dataset, self._auto_collation, self.collate_fn,
+                              self.drop_last)
         for step, key in enumerate(self._index_sampler):
-            if self._auto_collation:
-                samples = list(itertools.islice(stream, len(key)))
-                if not samples or (self.drop_last and len(samples) < len(key)):
-                    return
-            elif (samples := next(stream, _END)) is _END:
+            try:
+                samples = fetch.read(key)
+            except StopIteration:
                 return
             if step >= skip:
-                yield self.collate_fn(samples)
+                yield fetch.collate_fn(samples)
+
+    def _worker_batches(self, skip):
+        """The batches after the first ``skip``, loaded by the worker processes: started
+        now, or still running from the last pass with ``persistent_workers``. They stop when
+        the pass ends, is abandoned or fails, unless they persist (not after a failure)."""
+        if self.prefetch_factor <= 0:
+            raise AssertionError("prefetch_factor must be greater than 0 for "
+                                 "MultiProcessingDataLoaderIter")
+        workers = self._workers
+        if workers is None or not workers.alive:
+            workers = WorkerPool(self, self._worker_base_seed())
+        self._workers = workers if self.persistent_workers else None
+        keys = iter(self._index_sampler)
+        if not self._iterable:
+            keys = itertools.islice(keys, skip, None)
+        batches = workers.batches(keys)
+        keep = False
+        try:
+            # NOTE: a stream's skipped batches are loaded and dropped: only workers read it
+            yield from itertools.islice(batches, skip if self._iterable else 0, None)
+            keep = self.persistent_workers
+        except GeneratorExit:  # a ``break``, or the pass garbage-collected
+            keep = self.persistent_workers
+            raise
+        finally:
+            batches.close()
+            if not keep:
+                workers.shutdown()
+                self._workers = None
+
+    def _worker_base_seed(self):
+        """The ``base_seed`` of workers about to start, as PyTorch draws it from the loader's
+        generator, but never moving the order's: a draw from a stream jumped far ahead of
+        the order generator's, so the order stays what it is without workers (and a resumed
+        epoch's workers get the seed they had)."""
+        order = self._order_generator
+        if order is not None:
+            host = host_generator(order, "DataLoader")
+            return int(type(host)(host.bit_generator.jumped()).integers(_SEED_RANGE))
+        if self.generator is not None:
+            return int(host_generator(self.generator, "DataLoader").integers(_SEED_RANGE))
+        return draw_seed()
 
     def state_dict(self):
         """Where the loader is, as plain numbers and strings (``mg.save`` stores it): the
