@@ -1,6 +1,7 @@
-"""``mg.save`` / ``mg.load``: checkpoints that can be loaded from anyone without risk.
+"""minigrad's own checkpoint format, and what every format ``mg.save`` / ``mg.load`` speak
+shares: the errors, the size limits and the atomic write (``serialization`` picks the format).
 
-A checkpoint is a zip file holding ``header.json`` (the object's structure: dicts, lists,
+A minigrad checkpoint is a zip file holding ``header.json`` (the object's structure: dicts, lists,
 tuples, numbers, strings, with references to arrays) and one ``.npy`` entry per array.
 Loading reads the JSON and reads each array with ``allow_pickle=False``, so a file can never
 run code, whatever it holds. Sizes are checked before anything is decompressed, and a save
@@ -13,10 +14,10 @@ to less than their size; a higher ratio only comes from compression, which is ho
 claims gigabytes); ``MAX_HEADER_BYTES`` bounds the JSON header. The last two are module
 constants: set ``minigrad.data.checkpoint.MAX_RATIO`` higher to load a file recompressed on
 purpose. Each array is read straight into the buffer it is returned in, and each entry at
-most once, so a load never holds much more than the limits allow.
+most once, so a load never holds much more than the limits allow. The same limits bound the
+PyTorch and safetensors readers.
 """
 
-import errno
 import hashlib
 import io
 import json
@@ -76,22 +77,26 @@ def _encode(obj, arrays):
                     "lists, tuples, numbers, strings, None, arrays and tensors")
 
 
-def _decode(node, arrays):
+def _decode(node, arrays, backend):
+    """The object ``node`` describes; tensors go to ``backend`` (None: where they were saved,
+    if this machine has that backend)."""
     if isinstance(node, list):
-        return [_decode(v, arrays) for v in node]
+        return [_decode(v, arrays, backend) for v in node]
     if not isinstance(node, dict):
         return node
     if "__array__" in node:
         return arrays(node["__array__"])
     if "__tensor__" in node:
-        return Tensor(arrays(node["__tensor__"]), backend=_usable(node.get("backend")),
+        saved = _usable(node.get("backend"))
+        return Tensor(arrays(node["__tensor__"]), backend=saved if backend is None else backend,
                       requires_grad=bool(node.get("requires_grad", False)))
     if "__float__" in node:
         return float(node["__float__"])
     if "__tuple__" in node:
-        return tuple(_decode(v, arrays) for v in node["__tuple__"])
+        return tuple(_decode(v, arrays, backend) for v in node["__tuple__"])
     if "__dict__" in node:
-        return {_hashable(_decode(k, arrays)): _decode(v, arrays) for k, v in node["__dict__"]}
+        return {_hashable(_decode(k, arrays, backend)): _decode(v, arrays, backend)
+                for k, v in node["__dict__"]}
     raise CheckpointError(f"unknown entry in the header: {sorted(node)}")
 
 
@@ -107,12 +112,24 @@ def _hashable(key):
     return tuple(key) if isinstance(key, list) else key
 
 
-def save(obj, path):
-    """Write ``obj`` (state dicts, nested dicts/lists of arrays, tensors and numbers) to
-    ``path`` atomically. Temporary files that earlier saves of the same ``path`` left behind
-    when they were killed are removed once this save has succeeded."""
+def write(obj, file):
+    """Write ``obj`` (state dicts, nested dicts/lists of arrays, tensors and numbers) to the
+    open binary ``file`` as a minigrad checkpoint."""
     arrays = []
     header = {"format": FORMAT, "version": VERSION, "tree": _encode(obj, arrays)}
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(HEADER, json.dumps(header))
+        for index, array in enumerate(arrays):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array, order="C"), allow_pickle=False)
+            archive.writestr(f"{index}.npy", buffer.getvalue())
+
+
+def write_atomically(path, write_to):
+    """Call ``write_to(file)`` on a temporary file next to ``path``, then rename it into
+    place, so a crash mid-write leaves the old file whole. Temporary files that earlier saves
+    of the same ``path`` left behind when they were killed are removed once this save has
+    succeeded."""
     path = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(path))
     prefix = _temporary_prefix(name)
@@ -126,13 +143,7 @@ def save(obj, path):
         with os.fdopen(handle, "wb") as file:
             if fcntl is not None:
                 fcntl.flock(file, fcntl.LOCK_EX)  # held until closed: "this save is alive"
-            with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
-                archive.writestr(HEADER, json.dumps(header))
-                for index, array in enumerate(arrays):
-                    buffer = io.BytesIO()
-                    np.lib.format.write_array(buffer, np.asarray(array, order="C"),
-                                              allow_pickle=False)
-                    archive.writestr(f"{index}.npy", buffer.getvalue())
+            write_to(file)
             if mode is not None:
                 os.fchmod(file.fileno(), mode)
             file.flush()
@@ -194,11 +205,11 @@ def _read_npy(entry, size, name):
         raise CheckpointError(f"array {name}: shape {shape} of {dtype} needs {claimed} bytes "
                               f"but the entry holds {held}")
     flat = np.empty(count, dtype=dtype)
-    _fill(entry, memoryview(flat.view(np.uint8)), name)
+    fill(entry, memoryview(flat.view(np.uint8)), name)
     return flat.reshape(shape, order="F" if fortran_order else "C")
 
 
-def _fill(entry, view, name):
+def fill(entry, view, name):
     """Fill ``view`` from ``entry`` a chunk at a time (one ``readinto`` of the whole array
     would pass it through a temporary copy as large as the array)."""
     filled = 0
@@ -209,38 +220,9 @@ def _fill(entry, view, name):
         filled += got
 
 
-def load(path, max_bytes=2 ** 33):
-    """Read a checkpoint written by ``save``. Arrays come back as NumPy arrays, tensors as
-    tensors. A missing file raises ``CheckpointNotFoundError`` (a ``FileNotFoundError``);
-    anything that is not such a file raises ``CheckpointError`` before any large read, and
-    nothing in it is ever executed. The unpacked size is bounded by ``max_bytes`` and by
-    ``MAX_RATIO`` times the file's size (see the module's docstring)."""
-    path = os.fspath(path)
-    try:
-        file = open(path, "rb")
-    except FileNotFoundError as err:
-        raise CheckpointNotFoundError(errno.ENOENT, "load: no checkpoint file", path) from err
-    except OSError as err:
-        raise CheckpointError(f"load: {path} cannot be read ({err})") from err
-    with file:
-        try:
-            archive = zipfile.ZipFile(file)
-        except (zipfile.BadZipFile, OSError) as err:
-            raise CheckpointError(f"load: {path} is not a minigrad checkpoint (not a readable "
-                                  f"zip archive: {err})") from err
-        with archive:
-            return _load_archive(archive, path, os.fstat(file.fileno()).st_size, max_bytes)
-
-
-def _load_archive(archive, path, file_size, max_bytes):
-    """``load``'s work once the zip directory is read: limits, header, then the tree."""
-    infos = {info.filename: info for info in archive.infolist()}
-    if HEADER not in infos:
-        raise CheckpointError(f"load: {path} is not a minigrad checkpoint (no {HEADER})")
-    if infos[HEADER].file_size > MAX_HEADER_BYTES:
-        raise CheckpointError(f"load: {path}: the header claims {infos[HEADER].file_size} "
-                              f"bytes, more than the {MAX_HEADER_BYTES} allowed")
-    total = sum(info.file_size for info in infos.values())
+def check_unpacked_size(path, total, file_size, max_bytes):
+    """Refuse a file that unpacks to ``total`` bytes if that is more than ``max_bytes`` or
+    ``MAX_RATIO`` times its ``file_size`` (the limits of every reader)."""
     if total > max_bytes:
         raise CheckpointError(f"load: {path} unpacks to {total} bytes, more than "
                               f"max_bytes={max_bytes}")
@@ -248,6 +230,19 @@ def _load_archive(archive, path, file_size, max_bytes):
         raise CheckpointError(f"load: {path} unpacks to {total} bytes from {file_size} on "
                               f"disk, more than MAX_RATIO={MAX_RATIO} times its size (set "
                               "minigrad.data.checkpoint.MAX_RATIO higher to load it)")
+
+
+def read(archive, path, file_size, max_bytes, backend=None):
+    """The object in the minigrad checkpoint ``archive`` (an open zip file): limits, header,
+    then the tree; tensors go to ``backend`` (None: where they were saved)."""
+    infos = {info.filename: info for info in archive.infolist()}
+    if HEADER not in infos:
+        raise CheckpointError(f"load: {path} is not a minigrad checkpoint (no {HEADER})")
+    if infos[HEADER].file_size > MAX_HEADER_BYTES:
+        raise CheckpointError(f"load: {path}: the header claims {infos[HEADER].file_size} "
+                              f"bytes, more than the {MAX_HEADER_BYTES} allowed")
+    check_unpacked_size(path, sum(info.file_size for info in infos.values()), file_size,
+                        max_bytes)
     try:
         header = json.loads(archive.read(HEADER))
     except (ValueError, zipfile.BadZipFile, EOFError, RecursionError) as err:
@@ -258,15 +253,15 @@ def _load_archive(archive, path, file_size, max_bytes):
         raise CheckpointError(f"load: {path} has format version {header.get('version')}; "
                               f"this minigrad reads version {VERSION}")
 
-    read = set()
+    used = set()
 
     def read_array(index):
         name = f"{index}.npy"
         if not isinstance(index, int) or name not in infos:
             raise CheckpointError(f"missing array entry {name}")
-        if name in read:  # NOTE: else one entry named N times unpacks N times its size
+        if name in used:  # NOTE: else one entry named N times unpacks N times its size
             raise CheckpointError(f"array entry {name} is referenced twice")
-        read.add(name)
+        used.add(name)
         try:
             with archive.open(name) as entry:
                 return _read_npy(entry, infos[name].file_size, name)
@@ -276,7 +271,7 @@ def _load_archive(archive, path, file_size, max_bytes):
             raise CheckpointError(f"array {name} is unreadable ({err})") from err
 
     try:
-        return _decode(header["tree"], read_array)
+        return _decode(header["tree"], read_array, backend)
     except (CheckpointError, KeyError, TypeError, ValueError, RecursionError) as err:
         # NOTE: a crafted header may be any JSON; every way it can be wrong ends here
         raise CheckpointError(f"load: {path}: not a valid minigrad checkpoint "
