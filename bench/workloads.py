@@ -19,6 +19,9 @@ weights and data, drawn here with NumPy from fixed seeds.
   the price of watching training.
 - W6: LeNet-5 with BatchNorm2d on 28x28 images, batch 64, cross entropy, SGD(lr 0.01,
   momentum 0.9), clip_grad_norm_(1.0): one training step per iteration.
+- W8: a GPT of 2 Pre-LN layers, d_model 64, 4 heads, context 32, batch 32, vocabulary 16,
+  AdamW and clip_grad_norm_(1.0): one training step (``transformer.py``); W8a: the causal
+  attention op alone, forward + backward on (32, 4, 128, 16).
 """
 
 import contextlib
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 import handwritten
 import harness
 import numpy as np
+import transformer
 
 import minigrad as mg
 
@@ -70,6 +74,8 @@ class Training:
 W1 = Training(MLP, batch=128, loss="cross_entropy", step_size=100)
 W2 = Training(SIMPLE_NET, batch=32, loss="mse")
 W6 = Training(LENET, batch=64, loss="cross_entropy", sample_shape=(1, 28, 28))
+W8 = transformer.GPTConfig()
+ATTENTION_SHAPE = (32, 4, 128, 16)  # W8a's (B, heads, T, d)
 
 
 def initial_state(layers, dtype="float32", seed=0):
@@ -312,6 +318,12 @@ def workloads():
                  diagnostics_builders(W1)),
         Workload("W6", "LeNet-5 + BatchNorm2d, 28x28, batch 64, CE, SGD, clip", "step",
                  training_builders(W6)),
+        Workload("W8", "GPT 2x Pre-LN, d 64, 4 heads, T 32, batch 32, vocab 16, AdamW, clip",
+                 "step", competitors(lambda lib, backend: repeat(
+                     transformer.gpt_trainer(lib, W8, built_with, backend)[1]))),
+        Workload("W8a", "causal scaled_dot_product_attention fwd+bwd, (32, 4, 128, 16)",
+                 "call", competitors(lambda lib, backend: transformer.attention_forward_backward(
+                     lib, ATTENTION_SHAPE, built_with, backend))),
     ]
 
 

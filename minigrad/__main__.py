@@ -39,7 +39,8 @@ def _gradcheck(args):
 def _demo(args):
     from minigrad import demo
 
-    return demo.main(args.epochs, args.seed, args.backend, args.output, args.batch_size)
+    return demo.main(args.epochs, args.seed, args.backend, args.output, args.batch_size,
+                     args.nproc)
 
 
 def _bench(options):
@@ -67,6 +68,8 @@ def main(argv=None):
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--backend", default="numpy")
     demo.add_argument("--output", default="minigrad-demo.png", help="where to write the plot")
+    demo.add_argument("--nproc", type=int, default=1, help="train data-parallel in this many "
+                      "processes under mpiexec (needs minigrad[distributed])")
     demo.set_defaults(run=_demo)
     check = commands.add_parser("gradcheck", help="check every registered op's backward "
                                 "against finite differences")

@@ -5,6 +5,7 @@ the ``*_like`` forms. The random ones are in ``minigrad.creation_random``.
 Where a new tensor goes is ``backend=`` (minigrad's name) or ``device=`` (PyTorch's); its
 float dtype, unless given, is ``dtypes.default_float``, read when the tensor is made."""
 
+import numbers
 import operator
 
 from minigrad import dtypes
@@ -38,9 +39,11 @@ def _place_like(input, backend, device):
 _DLPACK_CUDA = 2  # the device type DLPack gives CUDA memory
 
 
-def from_dlpack(obj, backend=None):
+def from_dlpack(obj, backend=None, *, device=None):
     """A tensor sharing memory with a PyTorch, CuPy or NumPy array (no copy): CPU memory
-    lands on the default CPU backend, CUDA memory on ``"cupy"``."""
+    lands on the default CPU backend, CUDA memory on ``"cupy"``, unless ``backend=`` or
+    ``device=`` names the place (one where that memory lives)."""
+    backend = _place(backend, device)
     if backend is None:
         on_gpu = obj.__dlpack_device__()[0] == _DLPACK_CUDA
         backend = "cupy" if on_gpu else cpu_backend_name()
@@ -109,6 +112,10 @@ def checked_size(op, shape):
 
 
 def _filled(op, shape, fill_value, dtype, requires_grad, backend):
+    # NOTE: NumPy's bool is no numbers.Number, but converts to float as numbers do
+    if not (isinstance(fill_value, numbers.Number) or hasattr(type(fill_value), "__float__")):
+        raise TypeError(f"{op}: fill_value must be a number, got {type(fill_value).__name__} "
+                        f"{fill_value!r}")
     b = get_backend(backend)
     array = b.xp.full(checked_size(op, shape), fill_value, dtype=_dtype_name(dtype))
     return _new(array, b, requires_grad)
@@ -182,6 +189,11 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, backend=Non
     """Values from start (default 0) up to end, as ``torch.arange`` (ints give int64)."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError(f"arange: step must be nonzero (start {start}, end {end})")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start {start}, end {end}, step {step})")
     if dtype is None:
         integral = all(isinstance(v, int) for v in (start, end, step))
         dtype = dtypes.int64 if integral else dtypes.default_float

@@ -2,16 +2,22 @@
 BatchNorm, Dropout, gradient clipping and a one-cycle learning-rate schedule.
 
 It prints the test accuracy and writes a plot of the loss, learning rate and gradient norm
-of every step, so the effect of the schedule and of clipping can be seen.
+of every step, so the effect of the schedule and of clipping can be seen. With ``--nproc N``
+it trains data-parallel in N processes started through mpiexec (the ``distributed``
+extra): DistributedDataParallel, SyncBatchNorm and a DistributedSampler, the global batch
+kept at ``--batch-size``.
 """
 
 import time
 
 import minigrad as mg
-from minigrad import nn
+from minigrad import distributed, nn
 from minigrad.data import DataLoader, TensorDataset, load_digits
+from minigrad.distributed import run
+from minigrad.nn.parallel import DistributedDataParallel
 from minigrad.nn.utils import clip_grad_norm_
 from minigrad.optim.lr_scheduler import OneCycleLR
+from minigrad.utils.data import DistributedSampler
 
 DEMO_EXTRA = "pip install 'minigrad[demo]'"
 
@@ -33,19 +39,32 @@ def accuracy(model, x, y):
     return float((predicted == y).numpy().mean())
 
 
-def train(epochs=20, batch_size=64, max_lr=0.2, max_norm=1.0, seed=0, progress=None):
-    """Train on the digits; returns the model, test accuracy and per-step history."""
+def train(epochs=20, batch_size=64, max_lr=0.2, max_norm=1.0, seed=0, progress=None,
+          data_parallel=False):
+    """Train on the digits; returns the model, test accuracy and per-step history. With
+    ``data_parallel`` (in a process group) this process trains its replica on its shard,
+    ``batch_size`` being the global batch."""
     mg.manual_seed(seed)
     split = load_digits(seed=seed)
-    loader = DataLoader(TensorDataset(split.x_train, split.y_train), batch_size=batch_size,
-                        shuffle=True, drop_last=True, seed=seed)
-    model = build_model()
+    dataset = TensorDataset(split.x_train, split.y_train)
+    model, sampler = build_model(), None
+    if data_parallel:
+        model = DistributedDataParallel(nn.SyncBatchNorm.convert_sync_batchnorm(model))
+        sampler = DistributedSampler(dataset, seed=seed, drop_last=True)
+        loader = DataLoader(dataset, batch_size=batch_size // distributed.get_world_size(),
+                            sampler=sampler, drop_last=True)
+        mg.manual_seed(seed + distributed.get_rank())  # NOTE: each replica its own dropout
+    else:
+        loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
+                            seed=seed)
     optimizer = mg.optim.SGD(model.parameters(), lr=max_lr, momentum=0.9, weight_decay=1e-4)
     scheduler = OneCycleLR(optimizer, max_lr=max_lr, epochs=epochs,
                            steps_per_epoch=len(loader))
     loss_fn = nn.CrossEntropyLoss()
     history = {"loss": [], "lr": [], "grad_norm": []}
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         for x, y in loader:
             loss = loss_fn(model(x), y)
             optimizer.zero_grad()
@@ -85,7 +104,13 @@ def plot(history, path, max_norm):
     plt.close(figure)
 
 
-def main(epochs=20, seed=0, backend="numpy", output="minigrad-demo.png", batch_size=64):
+def main(epochs=20, seed=0, backend="numpy", output="minigrad-demo.png", batch_size=64,
+         nproc=1):
+    if nproc > 1 and run.launched_size() is None:  # NOTE: start nproc copies of this command
+        return run.launch(nproc, "minigrad", ["demo", "--epochs", str(epochs), "--seed",
+                                              str(seed), "--backend", backend, "--output",
+                                              output, "--batch-size", str(batch_size),
+                                              "--nproc", str(nproc)], module=True)
     try:
         import matplotlib  # noqa: F401
         import sklearn  # noqa: F401
@@ -94,14 +119,25 @@ def main(epochs=20, seed=0, backend="numpy", output="minigrad-demo.png", batch_s
         print(f"minigrad demo needs {err.name}; install the demo extra: {DEMO_EXTRA}")
         return 1
     mg.set_default_backend(backend)
+    data_parallel = nproc > 1
+    if data_parallel:
+        distributed.init_process_group()
+    lead = not data_parallel or distributed.get_rank() == 0  # NOTE: the one that reports
     started = time.perf_counter()
     steps = epochs * (len(load_digits(seed=seed).y_train) // batch_size)
-    with tqdm(total=steps, desc="training", unit="step", mininterval=0.5) as progress:
-        model, test_accuracy, history = train(epochs, batch_size, seed=seed, progress=progress)
+    with tqdm(total=steps, desc="training", unit="step", mininterval=0.5,
+              disable=not lead) as progress:
+        model, test_accuracy, history = train(epochs, batch_size, seed=seed, progress=progress,
+                                              data_parallel=data_parallel)
+    if data_parallel:
+        distributed.destroy_process_group()
+    if not lead:
+        return 0
     seconds = time.perf_counter() - started
     clipped = sum(n > 1.0 for n in history["grad_norm"])
+    where = f"{backend}, {nproc} processes" if data_parallel else backend
     print(f"test accuracy: {100 * test_accuracy:.1f}% on {history['test_size']} held-out digits "
-          f"({epochs} epochs, {len(history['loss'])} steps, {seconds:.1f} s on {backend}; "
+          f"({epochs} epochs, {len(history['loss'])} steps, {seconds:.1f} s on {where}; "
           f"clipping acted on {clipped} steps)")
     plot(history, output, 1.0)
     print(f"plot of loss, learning rate and gradient norm per step: {output}")

@@ -34,6 +34,11 @@ class DType:
     def __hash__(self):
         return hash(self.name)
 
+    def __reduce__(self):
+        # NOTE: a dtype is one object per name, so unpickling (a DataLoader worker's batch,
+        # a pickled module) gives back that object and `is` comparisons keep holding
+        return as_dtype, (self.name,)
+
 
 float16 = DType("float16", True, 2)
 float32 = DType("float32", True, 4)

@@ -10,6 +10,10 @@ class ShapeError(ValueError, RuntimeError):
     """Operands whose shapes an op cannot combine (the message names op and shapes)."""
 
 
+class ArgumentError(ValueError, RuntimeError):
+    """An argument an op cannot take as given (a running statistic missing in evaluation)."""
+
+
 class DTypeError(TypeError, RuntimeError):
     """Operands whose dtypes differ where minigrad refuses to promote silently."""
 

@@ -10,23 +10,12 @@ A seed gives a Generator the numbers ``mg.manual_seed`` with that seed gives the
 generator.
 """
 
-import operator
 import secrets
 
 from minigrad.backends import device_of, get_backend
+from minigrad.backends.base import SEED_BITS, checked_seed
 
 _DEFAULT_SEED = 67280421310721  # NOTE: PyTorch's: a new Generator repeats until it is reseeded
-_SEED_BITS = 64
-
-
-def _checked_seed(seed):
-    """``seed`` as PyTorch takes it: an int in [-2**63, 2**64), negatives wrapped to 64 bits."""
-    if isinstance(seed, bool) or not hasattr(type(seed), "__index__"):
-        raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
-    seed = operator.index(seed)
-    if not -2 ** (_SEED_BITS - 1) <= seed < 2 ** _SEED_BITS:
-        raise ValueError(f"manual_seed: seed {seed} is outside [-2**63, 2**64)")
-    return seed % 2 ** _SEED_BITS
 
 
 class Generator:
@@ -45,7 +34,7 @@ class Generator:
 
     def manual_seed(self, seed):
         """Restart the stream from ``seed``; returns the generator itself."""
-        self._initial_seed = _checked_seed(seed)
+        self._initial_seed = checked_seed(seed)
         # NOTE: every backend draws on the host from NumPy's generator, so the NumPy
         # backend's generator serves every device
         self._host = get_backend("numpy").new_generator(self._initial_seed)
@@ -53,7 +42,7 @@ class Generator:
 
     def seed(self):
         """Reseed from the operating system's entropy (not repeatable); returns the seed."""
-        seed = secrets.randbits(_SEED_BITS)
+        seed = secrets.randbits(SEED_BITS)
         self.manual_seed(seed)
         return seed
 
@@ -73,7 +62,7 @@ class Generator:
             raise TypeError("Generator.set_state: expected a state returned by "
                             f"Generator.get_state(), but got {type(new_state).__name__}")
         self._host.bit_generator.state = new_state["bit_generator"]
-        self._initial_seed = _checked_seed(new_state["initial_seed"])
+        self._initial_seed = checked_seed(new_state["initial_seed"])
         return self
 
 

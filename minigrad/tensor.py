@@ -10,6 +10,9 @@ import warnings
 
 from minigrad import dtypes
 from minigrad.backends import device_of, get_backend
+from minigrad.backends.printing import add_suffixes
+from minigrad.backends.printing import options as print_options
+from minigrad.errors import DTypeError, ShapeError
 from minigrad.tensor_methods import TensorMethods
 
 
@@ -27,10 +30,38 @@ def to_array(data, dtype=None, backend=None, copy=True):
         data = data.detach().cpu().numpy()
     if hasattr(data, "dtype"):
         return backend.asarray(data, dtype=dtype, copy=copy)
-    array = backend.asarray(data, dtype=dtype)
+    if isinstance(data, str | bytes):
+        raise TypeError(f"tensor: expected numbers or (nested) lists of numbers, got "
+                        f"{type(data).__name__} {data!r}")
+    try:
+        array = backend.asarray(data, dtype=dtype)
+    except ValueError as err:
+        raise ValueError(f"tensor: {_ragged(data) or err}") from err
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tensor: expected numbers or (nested) lists of numbers, got "
+                        f"{type(data).__name__} holding {_leaf_type(data)}")
     if dtype is None and array.dtype.kind == "f" and array.dtype != dtypes.default_float:
         array = array.astype(dtypes.default_float.name)
     return array
+
+
+def _ragged(data, dim=0):
+    """Where nested lists stop being rectangular, in PyTorch's words (None if they are)."""
+    if not isinstance(data, list | tuple) or not data:
+        return None
+    inner = [len(d) if isinstance(d, list | tuple) else None for d in data]
+    if len(set(inner)) > 1:
+        first = inner[0]
+        got = next(n for n in inner if n != first)
+        return (f"expected sequence of length {first} at dim {dim + 1} (got {got})"
+                if None not in (first, got) else f"a list mixes numbers and lists at dim {dim}")
+    return next((found for found in (_ragged(d, dim + 1) for d in data) if found), None)
+
+
+def _leaf_type(data):
+    while isinstance(data, list | tuple) and data:
+        data = data[0]
+    return type(data).__name__
 
 
 class Tensor(TensorMethods):
@@ -118,6 +149,13 @@ class Tensor(TensorMethods):
             if value.shape != self.shape:
                 raise RuntimeError(f"assigned grad has data of a different size: grad "
                                    f"{tuple(value.shape)}, tensor {tuple(self.shape)}")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: grad "
+                                   f"{value.dtype.name}, tensor {self.dtype.name}")
+            if value._backend is not self._backend:
+                raise RuntimeError(f"assigned grad has data on a different backend: grad "
+                                   f"{value.backend}, tensor {self.backend}; move it with "
+                                   f".to({self.backend!r})")
         self._grad = value
 
     @property
@@ -164,8 +202,8 @@ class Tensor(TensorMethods):
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors can be converted to Python "
-                             f"scalars; this one has shape {tuple(self.shape)}")
+            raise ShapeError(f"item: a tensor with {self.data.size} elements cannot be "
+                             f"converted to a Python scalar (shape {tuple(self.shape)})")
         return self.data.item()
 
     def __float__(self):
@@ -205,18 +243,24 @@ class Tensor(TensorMethods):
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"only floating point tensors can require gradients; this one is "
-                            f"{self.dtype.name}")
+            raise DTypeError(f"only Tensors of floating point dtype can require gradients; "
+                             f"this one is {self.dtype.name}")
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("requires_grad_(False) is only for leaves; use .detach()")
         self.requires_grad = bool(requires_grad)
         return self
 
     def __repr__(self):
-        body = self._backend.format(self.data, prefix="tensor(")
-        extras = []
-        # NOTE: as in PyTorch, the default float dtype goes unsaid, whichever it is
-        if self.dtype not in (dtypes.default_float, dtypes.int64, dtypes.bool):
+        prefix = "tensor("
+        body = self._backend.format(self.data, prefix=prefix)
+        empty = self.data.size == 0
+        # NOTE: PyTorch states the size where the values cannot show it
+        shows_size = self.ndim != 1 if empty else not print_options["edgeitems"]
+        extras = [f"size={tuple(self.shape)}"] if shows_size else []
+        # NOTE: as in PyTorch, the default float dtype goes unsaid, whichever it is, and so do
+        # int64 and bool where values show them
+        if self.dtype not in ((dtypes.default_float,) if empty else
+                              (dtypes.default_float, dtypes.int64, dtypes.bool)):
             extras.append(f"dtype={self.dtype!r}")
         if self._backend.name != "numpy":
             extras.append(f"backend={self._backend.name!r}")
@@ -224,7 +268,7 @@ class Tensor(TensorMethods):
             extras.append(f"grad_fn={self._ctx!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return add_suffixes(prefix + body, extras, len(prefix))
 
     # ----------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

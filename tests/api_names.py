@@ -22,6 +22,8 @@ tensor from_numpy as_tensor is_tensor numel get_default_dtype set_default_dtype 
 no_grad enable_grad set_grad_enabled is_grad_enabled inference_mode
 Generator device float double half long int bool float16 float32 float64 int8 int16 int32
 int64 uint8
+accelerator set_default_device get_default_device set_num_threads get_num_threads
+set_printoptions use_deterministic_algorithms are_deterministic_algorithms_enabled
 """.split()
 
 # torch.Tensor.<name>
@@ -56,6 +58,8 @@ KLDivLoss CosineEmbeddingLoss MarginRankingLoss SoftMarginLoss GaussianNLLLoss P
 RNN LSTM GRU RNNCell LSTMCell GRUCell
 MultiheadAttention TransformerEncoderLayer TransformerDecoderLayer TransformerEncoder
 TransformerDecoder Transformer
+LazyLinear LazyConv1d LazyConv2d LazyBatchNorm1d LazyBatchNorm2d UninitializedParameter
+UninitializedBuffer SyncBatchNorm
 """.split()
 
 # torch.nn.functional.<name>
@@ -81,6 +85,7 @@ OneCycleLR LambdaLR MultiplicativeLR LinearLR ConstantLR ReduceLROnPlateau
 DATA = """
 Dataset IterableDataset TensorDataset Subset ConcatDataset ChainDataset random_split
 Sampler SequentialSampler RandomSampler BatchSampler default_collate DataLoader
+DistributedSampler
 """.split()
 
 # torch.autograd.<name>

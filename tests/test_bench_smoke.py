@@ -1,4 +1,4 @@
-"""The benchmark suite runs: W2, W3 and W6 for a handful of iterations through the harness,
+"""The benchmark suite runs: W2, W3, W6 and W8 for a handful of iterations through the harness,
 the report and its files, the memory probe, and ``minigrad bench`` without a checkout.
 Nothing here looks at how fast anything is: speed lives in ``bench/``."""
 
@@ -17,10 +17,13 @@ import minigrad as mg  # noqa: E402
 import minigrad.__main__ as cli  # noqa: E402
 
 SMOKE = {"rounds": 3, "round_ms": 2}
-IDS = ["W2", "W3a", "W3b", "W3c", "W3d", "W3e", "W6"]
+IDS = ["W2", "W3a", "W3b", "W3c", "W3d", "W3e", "W6", "W8", "W8a"]
 # NOTE: workloads() reads these when it is called: the LeNet on 4 images and the conv and
-# pool rows on a 2x16x8x8 input run the same code as the full sizes, in a fraction of the time
-TINY = {"W6": dataclasses.replace(workloads.W6, batch=4), "CONV_INPUT": (2, 16, 8, 8)}
+# pool rows on a 2x16x8x8 input, the GPT on 2 sequences of 8 tokens and attention on
+# (2, 2, 8, 4) run the same code as the full sizes, in a fraction of the time
+TINY = {"W6": dataclasses.replace(workloads.W6, batch=4), "CONV_INPUT": (2, 16, 8, 8),
+        "W8": dataclasses.replace(workloads.W8, context=8, batch=2),
+        "ATTENTION_SHAPE": (2, 2, 8, 4)}
 
 
 @pytest.fixture(scope="module")

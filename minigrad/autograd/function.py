@@ -6,6 +6,7 @@ any input requires grad and grad mode is on) records a ``Context`` as the result
 """
 
 import re
+import threading
 
 from minigrad.autograd import anomaly
 from minigrad.autograd.grad_mode import state
@@ -103,6 +104,32 @@ def freed_graph_message(ctx):
             "(or autograd.grad) if you need to backward twice.")
 
 
+class _Observation(threading.local):
+    """Who watches every ``apply`` in this thread: None, or ``observer(cls, args, result)``.
+
+    An exporter (``minigrad.onnx``) sets it while it runs a model once, to record each op
+    with its non-tensor arguments (dims, eps), which graph nodes do not keep. Ops call no
+    other op's ``apply`` inside ``forward``, so an observer sees each user-level call once.
+    """
+
+    observer = None
+
+
+observation = _Observation()
+
+
+def _observed(cls, args):
+    """``cls.apply(*args)`` reported to the observer, which is off while the op runs."""
+    observer = observation.observer
+    observation.observer = None
+    try:
+        result = cls.apply(*args)
+    finally:
+        observation.observer = observer
+    observer(cls, args, result)
+    return result
+
+
 class Function:
     """Base class of every differentiable op.
 
@@ -143,6 +170,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
+        if observation.observer is not None:
+            return _observed(cls, args)
         backend = float_dtype = None
         any_requires_grad = False
         arrays = list(args)  # what forward receives: tensors become their arrays
@@ -167,6 +196,10 @@ class Function:
                 any_requires_grad = True
                 inputs[index] = arg
         if backend is None:
+            if cls.kernel_name is not None:  # NOTE: minigrad's ops take tensors, as PyTorch's
+                raise TypeError(f"{cls.op_name}: input must be a Tensor, got "
+                                f"{type(args[0]).__name__ if args else 'nothing'}; make one "
+                                "with mg.tensor(data)")
             from minigrad.backends import get_backend
 
             backend = get_backend()
@@ -181,8 +214,10 @@ class Function:
         except (ShapeError, DTypeError, BackendError):
             raise
         except (ValueError, IndexError, TypeError) as err:
-            # NOTE: re-raised as the plain built-in so the message can name op and shapes
-            kind = next(k for k in (IndexError, TypeError, ValueError) if isinstance(err, k))
+            # NOTE: re-raised so the message names op and shapes; a bad value or type is a
+            # ShapeError or DTypeError, also RuntimeError as PyTorch's (IndexError stays)
+            kind = (IndexError if isinstance(err, IndexError) else
+                    DTypeError if isinstance(err, TypeError) else ShapeError)
             raise kind(f"{cls.op_name}: {err} (inputs {_describe(args)})") from err
 
         if state.anomaly:

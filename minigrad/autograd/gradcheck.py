@@ -69,7 +69,18 @@ def check_gradients(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=Fal
     rng = backend.new_generator(seed)
     xp = backend.xp
 
-    outputs = _float_outputs(fn(*inputs))
+    result = fn(*inputs)
+    outputs = _float_outputs(result)
+    if not outputs:
+        raise TypeError(f"gradcheck: fn returned {type(result).__name__}, no floating point "
+                        "Tensor (or tuple holding one), so there is nothing to check")
+    if not any(o.requires_grad for o in outputs):
+        # NOTE: stricter than PyTorch, which passes such a function when its numerical
+        # gradient is zero: a check that compares nothing must not pass
+        return GradcheckReport(False, len(checked), 0.0, 0.0,
+                               "gradcheck: none of the outputs require grad (they do not "
+                               "depend on any input that requires grad, or were detached), "
+                               "so no gradient would be checked")
     cotangents = [_random_like(rng, xp, out.data) for out in outputs]
     analytic = _vector_jacobian(outputs, cotangents, [inputs[i] for i in checked])
     # NOTE: as PyTorch's gradcheck, a second backward always runs: the two must agree

@@ -9,7 +9,7 @@ the default backend when that is NumPy or Numba and NumPy otherwise, so a progra
 picks Numba once keeps it; ``"cuda"`` is CuPy, on CuPy's current GPU.
 """
 
-from minigrad.backends.base import Backend
+from minigrad.backends.base import Backend, checked_seed
 from minigrad.backends.cupy_backend import CupyBackend
 from minigrad.backends.numba_backend import NumbaBackend
 from minigrad.backends.numpy_backend import NumpyBackend
@@ -120,7 +120,7 @@ def get_default_backend():
 def manual_seed(seed):
     """Seed the random generator of every backend in use (and of any created later)."""
     global _seed
-    _seed = seed
+    _seed = checked_seed(seed)
     for backend in _instances.values():
         backend.manual_seed(seed)
 

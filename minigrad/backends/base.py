@@ -7,6 +7,23 @@ A new backend subclasses ``Backend`` and fills in these methods; nothing else in
 names an array library.
 """
 
+import operator
+
+from minigrad.backends.printing import format_array
+
+SEED_BITS = 64
+
+
+def checked_seed(seed):
+    """``seed`` as PyTorch takes it: an int in [-2**63, 2**64), negatives wrapped to 64 bits
+    (``manual_seed(-1)`` is seed 2**64 - 1)."""
+    if isinstance(seed, bool) or not hasattr(type(seed), "__index__"):
+        raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+    seed = operator.index(seed)
+    if not -2 ** (SEED_BITS - 1) <= seed < 2 ** SEED_BITS:
+        raise ValueError(f"manual_seed: seed {seed} is outside [-2**63, 2**64)")
+    return seed % 2 ** SEED_BITS
+
 
 class Backend:
     """One array library that tensors can live on."""
@@ -51,8 +68,9 @@ class Backend:
         raise NotImplementedError
 
     def format(self, array, prefix):
-        """The array's values as PyTorch prints them, continuation lines indented by ``prefix``."""
-        raise NotImplementedError
+        """The array's values as PyTorch prints them (``mg.set_printoptions``), continuation
+        lines indented by the width of ``prefix``."""
+        return format_array(self.to_numpy(array), len(prefix))
 
     def scatter_add(self, target, index, values):
         """``target[index] += values`` where repeated indices accumulate (in place)."""
@@ -80,7 +98,7 @@ class Backend:
 
     def manual_seed(self, seed):
         """Reseed the backend's shared generator (what ``mg.manual_seed`` calls)."""
-        self.rng = self.new_generator(seed)
+        self.rng = self.new_generator(checked_seed(seed))
 
     def get_rng_state(self):
         """The shared generator's state as plain numbers and strings (for checkpoints)."""

@@ -76,9 +76,6 @@ class CupyBackend(Backend):
     def to_numpy(self, array):
         return self._cupy.asnumpy(array)
 
-    def format(self, array, prefix):
-        return np.array2string(self._cupy.asnumpy(array), separator=", ", prefix=prefix)
-
     def scatter_add(self, target, index, values):
         self._cupyx.scatter_add(target, index, values)
 

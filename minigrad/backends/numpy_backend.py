@@ -37,9 +37,6 @@ class NumpyBackend(Backend):
     def to_numpy(self, array):
         return np.asarray(array)
 
-    def format(self, array, prefix):
-        return np.array2string(np.asarray(array), separator=", ", prefix=prefix)
-
     def scatter_add(self, target, index, values):
         np.add.at(target, index, values)
 

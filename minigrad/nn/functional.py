@@ -3,7 +3,7 @@
 import math
 import warnings
 
-from minigrad.errors import ShapeError
+from minigrad.errors import ArgumentError, DTypeError, ShapeError
 from minigrad.nn import functional_attention as _functional_attention
 from minigrad.nn import functional_conv as _functional_conv
 from minigrad.nn import functional_layers as _functional_layers
@@ -20,6 +20,7 @@ from minigrad.ops import activation_smooth as _activation_smooth
 from minigrad.ops import dropout as _dropout
 from minigrad.ops import loss as _loss
 from minigrad.ops import normalization as _norm
+from minigrad.ops._operands import float_pair, require_float
 from minigrad.ops.activation import *  # noqa: F403 - every activation, by its __all__
 from minigrad.ops.activation_piecewise import *  # noqa: F403
 from minigrad.ops.activation_smooth import *  # noqa: F403
@@ -45,15 +46,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     given, update them in place: ``running = (1 - momentum) * running + momentum * batch``,
     with the unbiased batch variance. Otherwise the running statistics normalize.
     """
+    if not training and (running_mean is None or running_var is None):
+        raise ArgumentError("batch_norm: running_mean and running_var must be defined in "
+                            "evaluation mode")
     _check_norm_args("batch_norm", input, running_mean, running_var, weight, bias)
     if training and eps <= 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     if not training:
-        if running_mean is None:
-            raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
-                               "evaluation mode")
         return _normalize_with(input, running_mean, running_var, weight, bias, eps)
     per_channel = input.data.size // max(input.shape[1], 1)
     if per_channel == 1:
@@ -97,6 +98,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def _check_norm_args(op, input, running_mean, running_var, weight, bias):
     """The checks batch and instance norm share: (N, C, *) input, running buffers both given
     or both None, and every per-channel tensor of shape (C,)."""
+    require_float(op, input)
     if input.ndim < 2:
         raise ValueError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
                          f"{tuple(input.shape)}")
@@ -146,6 +148,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     n = len(normalized_shape)
+    require_float("layer_norm", input)
     if n == 0 or tuple(input.shape[input.ndim - n:]) != normalized_shape or input.ndim < n:
         raise ShapeError(f"layer_norm: normalized_shape {normalized_shape} does not match the "
                          f"trailing dims of the input {tuple(input.shape)}")
@@ -259,7 +262,7 @@ def _as_target(target, like):
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error (``reduction`` "mean", "sum" or "none")."""
     _check_reduction(reduction, "mse_loss")
-    target = _as_target(target, input)
+    input, target = float_pair("mse_loss", input, _as_target(target, input))
     _check_same_shape(input, target, "mse_loss")
     return _loss.MSELoss.apply(input, target, reduction)
 
@@ -267,7 +270,7 @@ def mse_loss(input, target, reduction="mean"):
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error (``reduction`` "mean", "sum" or "none")."""
     _check_reduction(reduction, "l1_loss")
-    target = _as_target(target, input)
+    input, target = float_pair("l1_loss", input, _as_target(target, input))
     _check_same_shape(input, target, "l1_loss")
     return _loss.L1Loss.apply(input, target, reduction)
 
@@ -277,9 +280,14 @@ def _class_loss(function, op, input, target, weight, ignore_index, smoothing, re
     _check_reduction(reduction, op)
     target = _as_target(target, input)
     if target.data.dtype.kind not in "iu":
-        raise TypeError(f"{op}: target must hold class indices (an integer tensor), got "
-                        f"{target.dtype.name}; probability targets are not supported")
+        raise DTypeError(f"{op}: target must hold class indices (an integer tensor), got "
+                         f"{target.dtype.name}; probability targets are not supported")
     loss_shape = target.shape  # of "none"'s losses: () for an unbatched (C,) input
+    if input.ndim > 2 and tuple(target.shape) != (input.shape[0], *input.shape[2:]):
+        raise ShapeError(f"{op}: target {tuple(target.shape)} does not match input "
+                         f"{tuple(input.shape)}: expected target "
+                         f"{(input.shape[0], *input.shape[2:])}, the input's shape without "
+                         "the class dim 1")
     if input.ndim == 1:
         input, target = input.unsqueeze(0), target.reshape(1)
     elif input.ndim > 2:
@@ -328,7 +336,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
     ``pos_weight`` multiplies the positive term (per class, broadcast over the last dim).
     """
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    target = _as_target(target, input)
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    target = _functional_losses._float_target(op, _as_target(target, input))
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     return _loss.BCEWithLogits.apply(input, target, weight, pos_weight, reduction)

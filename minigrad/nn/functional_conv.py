@@ -13,6 +13,7 @@ import operator
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import convolution as _conv
 from minigrad.ops._im2col import output_size as _count_windows
+from minigrad.ops._operands import require_tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "fold", "unfold"]
 
@@ -62,6 +63,7 @@ def _conv_padding(padding, kernel, stride, dilation, op):
 
 
 def _check_ranks(op, input, weight, dims):
+    require_tensor(op, "input", input)
     if input.ndim not in (dims + 1, dims + 2):
         raise ShapeError(f"{op}: expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) "
                          f"input, got shape {tuple(input.shape)}")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from minigrad import dtypes
 from minigrad.autograd.grad_mode import no_grad
 from minigrad.backends import get_backend
-from minigrad.nn.parameter import Parameter
+from minigrad.nn.parameter import Parameter, is_lazy, stored_array
 from minigrad.tensor import Tensor
 
 
@@ -77,12 +77,24 @@ class ModuleStateMixin:
         missing, unexpected, errors, updates = [], [], [], []
         for prefix, module in self.named_modules(remove_duplicate=False):
             dot = f"{prefix}." if prefix else ""
+            module._materialize_for_load(state_dict, dot)
             local = module._local_state()
             for name, tensor in local.items():
                 if dot + name not in state_dict:
                     missing.append(dot + name)
                     continue
+                if is_lazy(state_dict[dot + name]) and not is_lazy(tensor):
+                    errors.append(f"{dot + name} is uninitialized in the checkpoint (a lazy "
+                                  "module's before its first forward): it has no shape to load")
+                    continue
+                if is_lazy(tensor):  # NOTE: still lazy here: the entry is uninitialized too
+                    continue
                 value = _host_array(state_dict[dot + name])
+                if value is None:
+                    errors.append(f'While copying the parameter named "{dot + name}", expected '
+                                  "a Tensor or an array of numbers from checkpoint but received "
+                                  f"{type(state_dict[dot + name])}")
+                    continue
                 if tuple(value.shape) != tuple(tensor.shape):
                     errors.append(f"size mismatch for {dot + name}: copying a param with shape "
                                   f"{tuple(value.shape)} from checkpoint, the shape in current "
@@ -113,6 +125,10 @@ class ModuleStateMixin:
                     tensor.data[...] = tensor._backend.asarray(value, dtype=tensor.data.dtype)
                     tensor._version += 1
         return _IncompatibleKeys(missing, unexpected)
+
+    def _materialize_for_load(self, state_dict, prefix):
+        """Called by ``load_state_dict`` before this module's entries are checked against
+        ``state_dict``: a lazy module gives its uninitialized tensors the shapes there."""
 
     # ------------------------------------------------------------- conversion
     def _tensors(self):
@@ -174,11 +190,17 @@ def _parse_to(args, kwargs):
 
 
 def _host_array(value):
+    """``value`` as a NumPy array of numbers, or None where it holds none (a string, None,
+    a ragged list)."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a PyTorch tensor
         value = value.detach().cpu()
     if isinstance(value, Tensor):
         return value.numpy()
-    return get_backend("numpy").asarray(value)
+    try:
+        array = get_backend("numpy").asarray(value)
+    except ValueError:
+        return None
+    return array if array.dtype.kind in "biuf" else None
 
 
 def _assigned(tensor, given, value):
@@ -199,11 +221,12 @@ def _move_in_place(tensor, name):
     optimizer holds)."""
     backend = get_backend(name)
     if backend is not tensor._backend:
-        tensor.data = backend.asarray(tensor.numpy(), copy=True)
+        host = tensor._backend.to_numpy(stored_array(tensor))
+        tensor.data = backend.asarray(host, copy=True)
         tensor._backend = backend
 
 
 def _cast_in_place(tensor, dtype):
     if tensor.dtype != dtype:
-        tensor.data = tensor.data.astype(dtype.name)
+        tensor.data = stored_array(tensor).astype(dtype.name)
         tensor._version += 1

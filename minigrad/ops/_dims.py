@@ -3,6 +3,8 @@ op. ``axis`` turns one dim into an array axis, ``axis_or_none`` does so for ops 
 0-d tensor too, and ``axes`` turns a reduction's ``dim`` (None, an int or a sequence) into a
 sorted tuple of axes."""
 
+from minigrad.errors import ShapeError
+
 
 def axis(dim, ndim, op, shape):
     """``dim`` as a non-negative axis among ``ndim`` (the tensor's dims, or one more for an
@@ -32,5 +34,5 @@ def axes(dim, shape, op):
         return ()
     distinct = sorted(set(found))
     if len(distinct) != len(found):
-        raise ValueError(f"{op}: dim {dim} repeats an axis")
+        raise ShapeError(f"{op}: dim {dim} repeats an axis")
     return tuple(distinct)

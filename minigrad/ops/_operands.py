@@ -6,6 +6,7 @@ refused by ``Function.apply``. Array-likes (lists, NumPy arrays) become tensors 
 """
 
 from minigrad import dtypes
+from minigrad.errors import DTypeError
 from minigrad.tensor import Tensor
 
 _PY_SCALARS = (int, float, bool)
@@ -28,8 +29,8 @@ def _python_scalar(value):
 def as_float(t, dtype=None):
     """``t`` itself when floating, else a copy in ``dtype`` (by default the default float
     dtype, read now: ``set_default_dtype`` may have changed it); integer data carries no
-    gradient."""
-    if t.data.dtype.kind == "f":
+    gradient. What is no tensor passes through, for the op to refuse."""
+    if not isinstance(t, Tensor) or t.data.dtype.kind == "f":
         return t
     dtype = dtypes.default_float if dtype is None else dtype
     return Tensor._make(t.data.astype(dtype.name), t._backend)
@@ -60,3 +61,50 @@ def _float_dtype_of(*values):
         if isinstance(v, Tensor) and v.data.dtype.kind == "f":
             return v.dtype
     return None
+
+
+_CONVERSIONS = {"float32": ".float()", "float64": ".double()", "float16": ".half()"}
+
+
+def conversion(dtype):
+    """The method that converts a tensor to ``dtype``: ``.float()``, ``.double()``, ..."""
+    return _CONVERSIONS.get(dtype.name, f".to(mg.{dtype.name})")
+
+
+def require_tensor(op, name, value):
+    """``value``, checked to be a Tensor (PyTorch's ops take no lists or NumPy arrays)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}; make one "
+                        "with mg.tensor(data)")
+    return value
+
+
+def require_float(op, t):
+    """``t`` when floating; otherwise DTypeError naming ``op`` and the conversion (the op has
+    no integer form, as in PyTorch)."""
+    require_tensor(op, "input", t)
+    if t.data.dtype.kind != "f":
+        raise DTypeError(f"{op}: expected a floating point input, got {t.dtype.name} "
+                         f"(shape {tuple(t.shape)}); convert it with "
+                         f"{conversion(dtypes.default_float)}")
+    return t
+
+
+def require_one_dtype(op, *tensors):
+    """DTypeError naming the dtypes, the shapes and the conversion unless ``tensors`` share
+    one dtype (PyTorch's products refuse mixed operands, integer with float included)."""
+    first = tensors[0].data.dtype
+    if any(t.data.dtype != first for t in tensors):
+        names = ", ".join(t.dtype.name for t in tensors)
+        shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
+        floats = dict.fromkeys(conversion(t.dtype) for t in tensors if t.dtype.is_floating_point)
+        fix = " or ".join(floats) or conversion(tensors[0].dtype)
+        raise DTypeError(f"{op}: expected operands of one dtype, got {names} (shapes {shapes}); "
+                         f"minigrad never promotes silently: convert with {fix}")
+
+
+def float_pair(op, a, b):
+    """``a, b`` in one float dtype, an integer or bool tensor joining the other's (as
+    PyTorch's pointwise losses); DTypeError when neither is floating."""
+    a, b = binary_operands(a, b)
+    return require_float(op, a), require_float(op, b)

@@ -4,6 +4,7 @@ import math
 
 from minigrad.autograd.function import Function
 from minigrad.ops import _dims
+from minigrad.ops._operands import require_float
 
 __all__ = ["relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus", "gelu", "softmax",
            "log_softmax"]
@@ -251,8 +252,12 @@ def gelu(x, approximate="none"):
 
 
 def softmax(x, dim):
+    """exp(x) / sum(exp(x)) along ``dim``; as PyTorch, integer input raises."""
+    require_float("softmax", x)
     return Softmax.apply(x, _dims.axis_or_none(dim, x.shape, "softmax"))
 
 
 def log_softmax(x, dim):
+    """x - logsumexp(x) along ``dim``; as PyTorch, integer input raises."""
+    require_float("log_softmax", x)
     return LogSoftmax.apply(x, _dims.axis_or_none(dim, x.shape, "log_softmax"))

@@ -7,11 +7,13 @@ and the engine sums them back to each input's shape.
 """
 
 from minigrad.autograd.function import Function
-from minigrad.ops._operands import binary_operands
+from minigrad.errors import DTypeError
+from minigrad.ops import pointwise_rounding
+from minigrad.ops._operands import as_float, binary_operands
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "abs", "add", "cast", "compare", "div", "exp", "log", "maximum", "minimum", "mul",
+    "abs", "add", "cast", "compare", "div", "divide", "exp", "log", "maximum", "minimum", "mul",
     "neg", "pow", "sqrt", "sub", "where",
 ]
 
@@ -267,7 +269,11 @@ def add(a, b):
 
 
 def sub(a, b):
-    """a - b with broadcasting."""
+    """a - b with broadcasting; as PyTorch, not of bool tensors (masks invert with ``~``)."""
+    if _is_bool(a) or _is_bool(b):
+        raise DTypeError(f"sub: subtraction, the `-` operator, with a bool tensor is not "
+                         f"supported (operands {_kinds(a, b)}); to invert a mask use `~` or "
+                         "logical_not(), to compare two use `^` or logical_xor()")
     return Sub.apply(*binary_operands(a, b))
 
 
@@ -276,13 +282,39 @@ def mul(a, b):
     return Mul.apply(*binary_operands(a, b))
 
 
-def div(a, b):
-    """a / b with broadcasting (true division: integer tensors give float32, as PyTorch)."""
-    return Div.apply(*binary_operands(a, b, true_division=True))
+def div(a, b, *, rounding_mode=None):
+    """a / b with broadcasting (true division: integer tensors give float32, as PyTorch);
+    ``rounding_mode="trunc"`` rounds towards zero and ``"floor"`` towards minus infinity,
+    keeping integer tensors integer."""
+    if rounding_mode is None:
+        return Div.apply(*binary_operands(a, b, true_division=True))
+    if rounding_mode == "floor":
+        return pointwise_rounding.floor_divide(a, b)
+    if rounding_mode == "trunc":
+        return pointwise_rounding.trunc_divide(a, b)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                     f"but found '{rounding_mode}'")
+
+
+divide = div  # PyTorch's alias
 
 
 def neg(x):
+    """-x; as PyTorch, not of a bool tensor (a mask inverts with ``~``)."""
+    if _is_bool(x):
+        raise DTypeError(f"neg: negation, the `-` operator, on a bool tensor of shape "
+                         f"{tuple(x.shape)} is not supported; to invert a mask use `~` or "
+                         "logical_not()")
     return Neg.apply(x)
+
+
+def _is_bool(value):
+    return isinstance(value, Tensor) and value.data.dtype.kind == "b"
+
+
+def _kinds(*values):
+    return ", ".join(f"{v.dtype.name} {tuple(v.shape)}" if isinstance(v, Tensor)
+                     else type(v).__name__ for v in values)
 
 
 def pow(x, exponent):
@@ -291,15 +323,17 @@ def pow(x, exponent):
 
 
 def exp(x):
-    return Exp.apply(x)
+    """e ** x; integer and bool tensors give the default float dtype, as PyTorch (the
+    float-producing ops log and sqrt too)."""
+    return Exp.apply(as_float(x))
 
 
 def log(x):
-    return Log.apply(x)
+    return Log.apply(as_float(x))
 
 
 def sqrt(x):
-    return Sqrt.apply(x)
+    return Sqrt.apply(as_float(x))
 
 
 def abs(x):
@@ -327,7 +361,9 @@ def where(condition, input=None, other=None):
         like = a if isinstance(a, Tensor) else b
         condition = Tensor(condition, backend=like._backend)
     if condition.data.dtype.kind != "b":
-        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype.name}")
+        raise DTypeError(f"where: condition must be a bool tensor, got "
+                         f"{condition.dtype.name}; make one with a comparison (x > 0) or "
+                         ".bool()")
     return Where.apply(condition, a, b)
 
 

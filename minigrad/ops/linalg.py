@@ -3,6 +3,7 @@ the fused linear and bilinear maps of ``nn.Linear`` and ``nn.Bilinear``."""
 
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
+from minigrad.ops._operands import require_one_dtype, require_tensor
 
 __all__ = ["matmul", "linear", "bilinear"]
 
@@ -42,7 +43,11 @@ class MatMul(Function):
 
 
 def matmul(a, b):
-    """Matrix product as ``numpy.matmul``; shape mismatches name both shapes."""
+    """Matrix product as ``numpy.matmul``; shape mismatches name both shapes. As PyTorch,
+    both operands have one dtype (integer matrices multiply as integers)."""
+    require_tensor("matmul", "input", a)
+    require_tensor("matmul", "other", b)
+    require_one_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both operands need at least 1 dim, got shapes "
                          f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -59,6 +64,9 @@ class Linear(Function):
 
     g_x = g_y @ weight,  g_weight = g_y^T @ x,  g_bias = sum of g_y over all but the last
     axis. One fused op instead of a transpose, a matmul and an add: one graph node per layer.
+
+    NOTE: a batch of sequences (..., in) is multiplied as one (rows, in) matrix: NumPy's
+    batched matmul against a broadcast weight runs several times slower than one GEMM.
     """
 
     op_name = "linear"
@@ -66,7 +74,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        y = x @ weight.T
+        y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
         if bias is not None:
             y += bias
         return y
@@ -75,7 +83,9 @@ class Linear(Function):
     def backward(ctx, g_y):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        g_x = g_y @ weight if needs[0] else None
+        g_x = None
+        if needs[0]:
+            g_x = (g_y.reshape(-1, g_y.shape[-1]) @ weight).reshape(x.shape)
         g_weight = g_bias = None
         if needs[1]:
             g_weight = g_y.reshape(-1, g_y.shape[-1]).T @ x.reshape(-1, x.shape[-1])
@@ -85,7 +95,10 @@ class Linear(Function):
 
 
 def linear(x, weight, bias=None):
-    """x @ weight.T + bias, as ``torch.nn.functional.linear``."""
+    """x @ weight.T + bias, as ``torch.nn.functional.linear``; the input has the weight's
+    dtype (an integer batch into a float layer raises with the conversion to make)."""
+    require_tensor("linear", "input", x)
+    require_one_dtype("linear", x, weight)
     if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
         raise ShapeError(f"linear: input has {x.shape[-1] if x.ndim else 0} features, weight "
                          f"expects {weight.shape[1] if weight.ndim == 2 else '?'} (input "

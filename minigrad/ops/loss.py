@@ -88,40 +88,28 @@ class L1Loss(_PointwiseLoss):
         return xp.sign(diff)
 
 
-def target_weights(xp, target, n_classes, dtype, weight, ignore_index, smoothing):
-    """Per sample i and class c, the weight a_ic with which -log p_ic enters the loss.
-
-    a_ic = (1 - smoothing) * w[t_i] * [c == t_i] + smoothing / C * w[c], zero for ignored
-    samples; also returns the "mean" denominator, sum_i w[t_i] over samples not ignored
-    (PyTorch's convention, with w = 1 when no class weights are given).
-    """
-    if weight is None and not smoothing and ignore_index < 0 and not (target < 0).any():
-        return _one_hot(xp, target, n_classes, dtype), target.shape[0]
+def sample_weights(xp, target, dtype, weight, ignore_index):
+    """Per sample i: the class to gather (``t_i``, or 0 for an ignored sample), whether it is
+    kept, its weight ``w[t_i]`` (0 when ignored) and the "mean" denominator, the sum of
+    those weights (PyTorch's convention). Kept and the weights are ``None`` when nothing is
+    weighted or ignored (no label is negative, and so none is a negative ``ignore_index``):
+    then every weight is 1 and the denominator is the sample count."""
+    if weight is None and ignore_index < 0 and not (target < 0).any():
+        return target, None, None, target.shape[0]
     kept = target != ignore_index
     safe_target = xp.where(kept, target, 0)
-    one_hot = xp.arange(n_classes) == safe_target[:, None]
-    class_weight = xp.ones(n_classes, dtype=dtype) if weight is None else weight
-    picked = class_weight[safe_target] * kept
-    a = one_hot * ((1.0 - smoothing) * picked)[:, None]
-    if smoothing:
-        a = a + (smoothing / n_classes) * class_weight * kept[:, None]
-    return a.astype(dtype, copy=False), picked.sum()
-
-
-def _one_hot(xp, target, n_classes, dtype):
-    """a_ic = [c == t_i]: the weights when nothing is weighted, smoothed or ignored (no
-    label is negative, and so none is the negative ``ignore_index``).
-
-    NOTE: the common case gets its own two array ops (the general form takes ten); its
-    weights and its "mean" denominator, the sample count, are the same numbers.
-    """
-    a = xp.zeros((target.shape[0], n_classes), dtype=dtype)
-    a[xp.arange(target.shape[0]), target] = 1
-    return a
+    w_t = kept.astype(dtype) if weight is None else weight[safe_target] * kept
+    return safe_target, kept, w_t, w_t.sum()
 
 
 class _ClassLoss(Function):
-    """Shared body of cross entropy and NLL: loss_i = -sum_c a_ic * log p_ic."""
+    """Shared body of cross entropy and NLL: loss_i = -sum_c a_ic log p_ic with
+    a_ic = (1 - s) w[t_i] [c = t_i] + (s / C) w[c] (zero for ignored samples), s the label
+    smoothing and w the class weights (1 when not given).
+
+    NOTE: the target's log p is gathered, never multiplied by a one-hot: a class masked
+    with a -inf logit has log p = -inf, and 0 * -inf would make every loss NaN.
+    """
 
     from_logits = True
 
@@ -133,22 +121,42 @@ class _ClassLoss(Function):
             log_p = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
         else:
             log_p = scores
-        a, denominator = target_weights(xp, target, scores.shape[1], scores.dtype, weight,
-                                        ignore_index, smoothing)
-        ctx.save_for_backward(log_p, a)
-        ctx.reduction, ctx.denominator = reduction, denominator
-        losses = -(a * log_p).sum(axis=1)
+        safe_target, kept, w_t, denominator = sample_weights(xp, target, scores.dtype, weight,
+                                                             ignore_index)
+        picked = log_p[xp.arange(log_p.shape[0]), safe_target]
+        if kept is None:
+            losses = -picked
+        else:  # NOTE: an ignored sample's stand-in class 0 may itself be masked
+            losses = -w_t * xp.where(kept, picked, 0)
+        if smoothing:
+            every = (log_p if weight is None else log_p * weight).sum(axis=1)
+            every = every if kept is None else xp.where(kept, every, 0)
+            losses = (1 - smoothing) * losses - (smoothing / log_p.shape[1]) * every
+        ctx.save_for_backward(log_p, safe_target, kept, w_t, weight)
+        ctx.reduction, ctx.denominator, ctx.smoothing = reduction, denominator, smoothing
         return _reduce(losses, reduction, denominator)
 
     @classmethod
     def backward(cls, ctx, g_out):
+        """g_log_p = -g a; from logits, g_z = g (sum_c a_c softmax(z) - a)."""
         xp = ctx.xp
-        log_p, a = ctx.saved_tensors
-        g_loss = _unreduce(g_out, ctx.reduction, (log_p.shape[0],), ctx.denominator)[:, None]
-        if cls.from_logits:  # d/dz of -sum_c a_c log softmax(z)_c = sum(a) * softmax(z) - a
-            g_scores = g_loss * (a.sum(axis=1, keepdims=True) * xp.exp(log_p) - a)
+        log_p, safe_target, kept, w_t, weight = ctx.saved_tensors
+        rows, classes = log_p.shape
+        s = ctx.smoothing
+        g = xp.broadcast_to(_unreduce(g_out, ctx.reduction, (rows,), ctx.denominator), (rows,))
+        g_target = (1 - s) * (g if w_t is None else g * w_t)  # g times a at the target
+        g_total = g_target  # g times sum_c a_c
+        if s:
+            g_smooth = (s / classes) * (g if kept is None else g * kept)
+            class_weight = xp.ones(classes, log_p.dtype) if weight is None else weight
+            g_total = g_target + g_smooth * class_weight.sum()
+        if cls.from_logits:
+            g_scores = g_total[:, None] * xp.exp(log_p)
         else:
-            g_scores = -g_loss * a
+            g_scores = xp.zeros_like(log_p)
+        g_scores[xp.arange(rows), safe_target] -= g_target
+        if s:
+            g_scores -= g_smooth[:, None] * class_weight
         return g_scores, None, None, None, None, None
 
 

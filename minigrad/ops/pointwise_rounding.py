@@ -1,16 +1,18 @@
-"""Pointwise rounding: sign, floor, ceil, round and trunc. Their outputs are piecewise
-constant, so, as in PyTorch, they are in the graph with a zero gradient (``frac``, whose
-slope is 1, is in ``pointwise_special.py``). Integer tensors come back unchanged in value
-and dtype, as PyTorch's do.
+"""Pointwise rounding: sign, floor, ceil, round, trunc, and rounded division (``//``).
+Their outputs are piecewise constant, so, as in PyTorch, they are in the graph with a zero
+gradient (``frac``, whose slope is 1, is in ``pointwise_special.py``). Integer tensors come
+back unchanged in value and dtype, as PyTorch's do.
 
 NOTE: a zero gradient cannot be told from a scaled one, so these are not in the op
 registry, whose sweep checks that a 1% wrong backward is caught; their values and zero
-gradients are held against PyTorch in ``tests/test_pointwise_rounding.py``.
+gradients are held against PyTorch in ``tests/test_pointwise.py`` and
+``tests/test_rounded_division.py``.
 """
 
 from minigrad.autograd.function import Function
+from minigrad.ops._operands import binary_operands
 
-__all__ = ["ceil", "floor", "round", "sign", "trunc"]
+__all__ = ["ceil", "floor", "floor_divide", "round", "sign", "trunc"]
 
 
 class _PiecewiseConstant(Function):
@@ -105,3 +107,36 @@ def trunc(input):
 def round(input, *, decimals=0):
     """Round half to even, to ``decimals`` decimal places (negative: to tens, hundreds...)."""
     return Round.apply(input, decimals)
+
+
+class RoundedDivide(Function):
+    """out = a / b rounded towards minus infinity (``"floor"``, Python's ``//``) or towards
+    zero (``"trunc"``), integer for integer operands;  d/da = d/db = 0."""
+
+    op_name = "rounded_divide"
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        xp = ctx.xp
+        quotient = xp.floor_divide(a, b)
+        if mode == "trunc":
+            # NOTE: floor and trunc differ by one where the quotient is negative and inexact
+            inexact = xp.remainder(a, b) != 0
+            quotient = quotient + (inexact & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
+        return quotient
+
+    @staticmethod
+    def backward(ctx, g_out):
+        zeros = ctx.xp.zeros_like(g_out)
+        return zeros, zeros, None
+
+
+def floor_divide(input, other):
+    """``input // other``, rounded towards minus infinity, broadcasting; integer tensors
+    stay integer."""
+    return RoundedDivide.apply(*binary_operands(input, other), "floor")
+
+
+def trunc_divide(input, other):
+    """``input / other`` rounded towards zero, broadcasting; integer tensors stay integer."""
+    return RoundedDivide.apply(*binary_operands(input, other), "trunc")

@@ -9,11 +9,10 @@ which PyTorch computes as a broadcast multiply, joins an integer vector to a flo
 import string
 
 from minigrad.autograd.function import Function
-from minigrad.errors import DTypeError, ShapeError
-from minigrad.ops._operands import binary_operands
+from minigrad.errors import ShapeError
+from minigrad.ops._operands import binary_operands, require_one_dtype, require_tensor
 from minigrad.ops.linalg import MatMul
 from minigrad.ops.pointwise_ternary import scalar_for
-from minigrad.tensor import Tensor
 
 __all__ = ["addmm", "baddbmm", "bmm", "dot", "einsum", "mm", "mv", "outer"]
 
@@ -157,25 +156,9 @@ def _explicit(equation, operands):
     return ",".join(inputs) + "->" + spelt(output, len(broadcast))
 
 
-def _tensor(op, name, value):
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
-    return value
-
-
-def _one_dtype(op, *tensors):
-    """Refuse operands of different dtypes (PyTorch refuses them too for products)."""
-    first = tensors[0].dtype
-    if any(t.dtype != first for t in tensors):
-        dtypes = ", ".join(t.dtype.name for t in tensors)
-        raise DTypeError(f"{op}: expected operands of one dtype, got {dtypes} (shapes "
-                         f"{', '.join(str(tuple(t.shape)) for t in tensors)}); convert with "
-                         ".to(), .float() or .double()")
-
-
 def _rank(op, name, t, ndim):
     """``t``, checked to be a tensor of ``ndim`` dims, in PyTorch's words."""
-    _tensor(op, name, t)
+    require_tensor(op, name, t)
     if t.ndim != ndim:
         what = {1: "a vector", 2: "a matrix", 3: "a 3D tensor"}[ndim]
         raise ShapeError(f"{op}: {name} must be {what}, got a {t.ndim}-D tensor of shape "
@@ -190,7 +173,7 @@ def _matrices(op, a, b, names=("mat1", "mat2")):
         dims = "x".join
         raise ShapeError(f"{op}: {names[0]} and {names[1]} shapes cannot be multiplied "
                          f"({dims(map(str, a.shape))} and {dims(map(str, b.shape))})")
-    _one_dtype(op, a, b)
+    require_one_dtype(op, a, b)
 
 
 def _expandable(op, input, shape):
@@ -224,28 +207,28 @@ def mv(input, vec):
     if input.shape[1] != vec.shape[0]:
         raise ShapeError(f"mv: size mismatch, got mat ({input.shape[0]}x{input.shape[1]}), "
                          f"vec ({vec.shape[0]})")
-    _one_dtype("mv", input, vec)
+    require_one_dtype("mv", input, vec)
     return MatMul.apply(input, vec)
 
 
 def dot(input, tensor):
     """The inner product of two vectors of one length (a 0-d tensor), as ``torch.dot``."""
-    _tensor("dot", "self", input)
-    _tensor("dot", "tensor", tensor)
+    require_tensor("dot", "self", input)
+    require_tensor("dot", "tensor", tensor)
     if input.ndim != 1 or tensor.ndim != 1:
         raise ShapeError(f"dot: 1D tensors expected, but got {input.ndim}D and {tensor.ndim}D "
                          f"tensors (shapes {tuple(input.shape)} and {tuple(tensor.shape)})")
     if input.shape != tensor.shape:
         raise ShapeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] "
                          f"and src [{tensor.shape[0]}] to have the same number of elements")
-    _one_dtype("dot", input, tensor)
+    require_one_dtype("dot", input, tensor)
     return MatMul.apply(input, tensor)
 
 
 def outer(input, vec2):
     """out[i, j] = input[i] * vec2[j], as ``torch.outer``."""
     for name, t in (("self", input), ("vec2", vec2)):
-        if _tensor("outer", name, t).ndim != 1:
+        if require_tensor("outer", name, t).ndim != 1:
             raise ShapeError(f"outer: expected 1-D argument {name}, but got {t.ndim}-D "
                              f"(shape {tuple(t.shape)})")
     return Outer.apply(*binary_operands(input, vec2))
@@ -254,8 +237,8 @@ def outer(input, vec2):
 def _add_product(cls, names, input, m1, m2, beta, alpha):
     op, ndim = cls.op_name, 2 if cls is Addmm else 3
     _matrices(op, _rank(op, names[0], m1, ndim), _rank(op, names[1], m2, ndim), names)
-    _expandable(op, _tensor(op, "input", input), m1.shape[:-1] + m2.shape[-1:])
-    _one_dtype(op, input, m1, m2)
+    _expandable(op, require_tensor(op, "input", input), m1.shape[:-1] + m2.shape[-1:])
+    require_one_dtype(op, input, m1, m2)
     return cls.apply(input, m1, m2, scalar_for(m1, beta), scalar_for(m1, alpha))
 
 
@@ -279,7 +262,7 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     for position, t in enumerate(operands):
-        _tensor("einsum", f"operand {position}", t)
+        require_tensor("einsum", f"operand {position}", t)
     if operands:
-        _one_dtype("einsum", *operands)
+        require_one_dtype("einsum", *operands)
     return Einsum.apply(_explicit(equation, operands), *operands)

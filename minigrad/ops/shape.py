@@ -114,7 +114,14 @@ class Unbind(Function):
 
 def reshape(input, shape):
     """``input`` with a new shape (one entry may be -1)."""
-    return Reshape.apply(input, tuple(shape))
+    shape, size = tuple(shape), input.data.size
+    known = math.prod(n for n in shape if n != -1)  # the product of the sizes given
+    inferred = shape.count(-1)
+    fits = known == size if not inferred else inferred == 1 and known and size % known == 0
+    if not fits or any(n < -1 for n in shape):
+        raise ShapeError(f"reshape: shape {shape} is invalid for input of size "
+                         f"{input.data.size} (shape {tuple(input.shape)})")
+    return Reshape.apply(input, shape)
 
 
 def transpose(input, dim0, dim1):
@@ -128,7 +135,7 @@ def permute(input, dims):
     """``input`` with its dims in the order ``dims``."""
     dims = tuple(_dims.axis(d, input.ndim, "permute", input.shape) for d in dims)
     if sorted(dims) != list(range(input.ndim)):
-        raise ValueError(f"permute: dims {dims} are not a permutation of the "
+        raise ShapeError(f"permute: dims {dims} are not a permutation of the "
                          f"{input.ndim} dims of a tensor of shape {tuple(input.shape)}")
     return Permute.apply(input, dims)
 

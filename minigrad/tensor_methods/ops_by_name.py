@@ -68,6 +68,27 @@ class OpsByName:
     sign, floor, ceil = (_pointwise_method(n) for n in ("sign", "floor", "ceil"))
     trunc = _pointwise_method("trunc")
 
+    # NOTE: ``//`` and ``%`` as in PyTorch: floor division and Python's remainder
+    def __floordiv__(self, other):
+        return minigrad.ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return minigrad.ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return minigrad.ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return minigrad.ops.remainder(other, self)
+
+    def floor_divide(self, other):
+        return minigrad.ops.floor_divide(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        return minigrad.ops.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
     def round(self, *, decimals=0):
         return minigrad.ops.round(self, decimals=decimals)
 

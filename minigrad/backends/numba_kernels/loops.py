@@ -229,15 +229,19 @@ def row_max(row):
 
 @njit(**JIT)
 def log_softmax_rows(x, out):
+    """(x - max) - log(sum exp(x - max)) per row.
+
+    NOTE: x - max is taken first and exactly: x - (max + log(total)) would round
+    max + log(total) to max's precision, losing log(total) entirely once |x| ~ 1e16."""
     rows, width = x.shape
     for r in range(rows):
         top = row_max(x[r])
         total = 0.0
         for j in range(width):
             total += math.exp(x[r, j] - top)
-        shift = top + math.log(total)
+        log_total = math.log(total)
         for j in range(width):
-            out[r, j] = x[r, j] - shift
+            out[r, j] = (x[r, j] - top) - log_total
 
 
 @njit(**JIT)

@@ -99,7 +99,10 @@ class _BatchNorm(_NormBase):
             self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
                 momentum = 1.0 / self.num_batches_tracked.item()
-        use_batch_stats = self.training or not self.track_running_stats
+        # NOTE: as PyTorch, a module without running statistics (not tracked, or set to
+        # None) normalizes with the batch's in evaluation too
+        use_batch_stats = self.training or (self.running_mean is None
+                                            and self.running_var is None)
         track = not self.training or self.track_running_stats
         return F.batch_norm(x, self.running_mean if track else None,
                             self.running_var if track else None, self.weight, self.bias,

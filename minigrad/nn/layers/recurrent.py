@@ -13,11 +13,13 @@ import math
 import warnings
 
 from minigrad import creation
+from minigrad.errors import ShapeError
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.ops import recurrent
+from minigrad.ops._operands import require_tensor
 from minigrad.ops.shape import stack, unbind
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
@@ -107,17 +109,21 @@ class _RNNBase(Module):
         return creation.zeros(shape, dtype=like.dtype, backend=like.backend)
 
     def forward(self, input, hx=None):
+        require_tensor(type(self).__name__, "input", input)
         batched = input.ndim == 3
         if input.ndim not in (2, 3):
-            raise ValueError(f"{type(self).__name__}: expected input of 2 or 3 dims, got "
+            raise ShapeError(f"{type(self).__name__}: expected input of 2 or 3 dims, got "
                              f"shape {tuple(input.shape)}")
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}: input has {input.shape[-1]} features, "
+            raise ShapeError(f"{type(self).__name__}: input has {input.shape[-1]} features, "
                              f"expected input_size={self.input_size} (input "
                              f"{tuple(input.shape)})")
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
+        if x.shape[0] == 0:
+            raise ShapeError(f"{type(self).__name__}: expected a sequence of length > 0, got "
+                             f"input {tuple(input.shape)} (batch_first={self.batch_first})")
         batch = x.shape[1]
         states = self._initial_states(hx, batch, x, batched)
         steps, finals = run_layers(self.mode, list(unbind(x, 0)), states,
@@ -136,7 +142,7 @@ class _RNNBase(Module):
             hx = hx.unsqueeze(1)
         expected = (self.num_layers, batch, self.hidden_size)
         if tuple(hx.shape) != expected:
-            raise ValueError(f"{type(self).__name__}: expected hidden size {expected}, got "
+            raise ShapeError(f"{type(self).__name__}: expected hidden size {expected}, got "
                              f"{tuple(hx.shape)}")
         return list(unbind(hx, 0))
 
@@ -234,7 +240,7 @@ class _CellBase(Module):
         """(input as a batch, hx or zeros as a batch, whether the input was batched)."""
         name = type(self).__name__
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: expected input of shape (batch, {self.input_size}) or "
+            raise ShapeError(f"{name}: expected input of shape (batch, {self.input_size}) or "
                              f"({self.input_size},), got {tuple(input.shape)}")
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
@@ -243,7 +249,7 @@ class _CellBase(Module):
                                      backend=x.backend), batched
         expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
         if tuple(hx.shape) != expected:
-            raise ValueError(f"{name}: input batch size {x.shape[0]} needs a hidden state of "
+            raise ShapeError(f"{name}: input batch size {x.shape[0]} needs a hidden state of "
                              f"shape {expected}, got {tuple(hx.shape)}")
         return x, hx if batched else hx.unsqueeze(0), batched
 

@@ -24,11 +24,13 @@ from minigrad.testing.op_db import (
     gather_scatter,
     indexing,
     interpolation,
+    lazy,
     linalg,
     loss,
     loss_regression,
     normalization,
     normalization_group,
+    normalization_sync,
     pointwise,
     pointwise_special,
     pointwise_ternary,
@@ -48,7 +50,7 @@ FAMILIES = (elementwise, linalg, reduction, shape, indexing, activation, activat
             activation_smooth, normalization, dropout, loss, loss_regression, recurrent, pointwise,
             pointwise_special, statistics, shape_repeat, shape_move, diagonals, gather_scatter,
             sorting, products, pointwise_ternary, embedding, normalization_group,
-            convolution, pooling, interpolation, attention)
+            convolution, pooling, interpolation, attention, lazy, normalization_sync)
 OP_DB = [info for family in FAMILIES for info in family.OPS]
 OPS_BY_NAME = {info.name: info for info in OP_DB}
 MODULE_DB = [info for family in FAMILIES for info in family.MODULES]

@@ -3,7 +3,7 @@
 the bundled data sets and the checkpoint files."""
 
 from minigrad.utils.data.collate import default_collate, default_convert
-from minigrad.utils.data.dataloader import DataLoader, get_worker_info
+from minigrad.utils.data.dataloader import DataLoader
 from minigrad.utils.data.dataset import (
     ChainDataset,
     ConcatDataset,
@@ -13,6 +13,7 @@ from minigrad.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from minigrad.utils.data.distributed import DistributedSampler
 from minigrad.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -21,10 +22,12 @@ from minigrad.utils.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from minigrad.utils.data.worker import get_worker_info
 
 __all__ = [
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
-    "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
+    "DistributedSampler", "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler",
+    "Subset",
     "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
     "default_convert", "get_worker_info", "random_split",
 ]
