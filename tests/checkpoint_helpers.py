@@ -1,4 +1,6 @@
-"""The bit-exact comparison shared by the ``test_checkpoint_*.py`` files. Not a test module
+"""What the ``test_checkpoint_*.py`` files share: the bit-exact comparison, and a pickle
+payload that proves whether a loader ran code from a file (the ``marker`` fixture of
+``conftest.py`` arms it). Not a test module
 (pytest collects only ``test_*.py``); the test files import it by name because pytest puts
 tests/ on sys.path (tests/ has no __init__.py, and the default "prepend" import mode is in use).
 """
@@ -36,3 +38,13 @@ def assert_same(expected, actual, where="obj"):
             assert repr(actual) == repr(expected), f"{where}: {actual!r} != {expected!r}"
         else:
             assert actual == expected, f"{where}: {actual!r} != {expected!r}"
+
+
+class Payload:
+    """Unpickling this creates ``marker``: proof that a loader ran code from the file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")

@@ -1,8 +1,11 @@
 """Shared fixtures: every test starts from the same seed, grad mode on, NumPy backend; the
 ``backend`` fixture runs a test once per backend, skipping (visibly, with the install hint)
-those this machine cannot use."""
+those this machine cannot use; ``marker`` proves whether a checkpoint loader ran code."""
+
+import pickle
 
 import pytest
+from checkpoint_helpers import Payload
 
 import minigrad as mg
 from minigrad.backends import _CLASSES, available_backends
@@ -34,3 +37,15 @@ def backend(request, monkeypatch):
     mg.set_default_backend(request.param)
     mg.manual_seed(0)
     return request.param
+
+
+@pytest.fixture
+def marker(tmp_path):
+    """A path a live pickle payload (``Payload(marker)``) would create: its absence after a
+    load means the loader never ran the file's code."""
+    path = tmp_path / "pwned"
+    pickle.loads(pickle.dumps(Payload(path))).close()  # the payload is live...
+    assert path.exists()
+    path.unlink()  # ...so its absence after a load means it never ran
+    yield path
+    assert not path.exists(), "loading the file executed code"

@@ -9,30 +9,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from checkpoint_helpers import Payload
 
 import minigrad as mg
 from minigrad.data import checkpoint as ck
 from minigrad.data.checkpoint import CheckpointError
-
-
-class Payload:
-    """Unpickling this creates ``marker``: proof that a loader ran code from the file."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return open, (self.marker, "w")
-
-
-@pytest.fixture
-def marker(tmp_path):
-    path = tmp_path / "pwned"
-    pickle.loads(pickle.dumps(Payload(path))).close()  # the payload is live...
-    assert path.exists()
-    path.unlink()  # ...so its absence after a load means it never ran
-    yield path
-    assert not path.exists(), "loading the file executed code"
 
 
 def write_zip(path, entries, compression=zipfile.ZIP_STORED):
