@@ -27,7 +27,9 @@ EXAMPLES = sorted(EXAMPLES_DIR.glob("*.py"))
 CHECKED_ELSEWHERE = {
     **dict.fromkeys(("gpt_model.py", "gpt_sort.py", "gpt_addition.py"),
                     "a GPT program: tests/test_gpt_tasks.py checks it"),
-    "ddp_digits.py": "a data-parallel program for mpiexec: tests/test_distributed.py runs it"}
+    "ddp_digits.py": "a data-parallel program for mpiexec: tests/test_distributed.py runs it",
+    "ddp_batchnorm_stats.py": "a data-parallel program for mpiexec: "
+                              "tests/test_ddp_batchnorm_stats.py runs it"}
 TWIN_RUNS = [pytest.param(path, id=path.stem, marks=pytest.mark.skipif(
     path.name in CHECKED_ELSEWHERE, reason=CHECKED_ELSEWHERE.get(path.name, "")))
     for path in EXAMPLES]
