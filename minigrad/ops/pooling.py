@@ -140,7 +140,25 @@ def _running_max(xp, candidates):
     return best, index
 
 
-class MaxPool2d(Function):
+class _ArgmaxPool(Function):
+    """What the max pools share: the winner of each window and its index, kept for the
+    backward, which sends each output's gradient to its argmax element."""
+
+    @staticmethod
+    def keep_winners(ctx, candidates, in_shape, d):
+        values, indices = _running_max(ctx.xp, candidates)
+        ctx.save_for_backward(indices)
+        ctx.mark_non_differentiable(indices)
+        ctx.in_shape, ctx.d = in_shape, d
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, g_values, g_indices=None):
+        (indices,) = ctx.saved_tensors
+        return scatter_to_planes(ctx, g_values, indices, ctx.in_shape, ctx.d), None
+
+
+class MaxPool2d(_ArgmaxPool):
     """y[o] = max of x over the real elements of window o (never its padding), indices[o] =
     where that max is (flat in its plane);  d/dx: each output's gradient goes to its argmax
     element, summed where overlapping windows share one."""
@@ -164,16 +182,7 @@ class MaxPool2d(Function):
                 found = real if found is None else found | real
                 yield _view(padded, offset, geometry), flat, force
 
-        values, indices = _running_max(xp, candidates())
-        ctx.save_for_backward(indices)
-        ctx.mark_non_differentiable(indices)
-        ctx.in_shape, ctx.d = x.shape, len(spatial)
-        return values, indices
-
-    @staticmethod
-    def backward(ctx, g_values, g_indices=None):
-        (indices,) = ctx.saved_tensors
-        return scatter_to_planes(ctx, g_values, indices, ctx.in_shape, ctx.d), None
+        return _ArgmaxPool.keep_winners(ctx, candidates(), x.shape, len(spatial))
 
 
 class MaxPool1d(MaxPool2d):
@@ -328,7 +337,7 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     op_name = "adaptive_avg_pool1d"
 
 
-class AdaptiveMaxPool2d(Function):
+class AdaptiveMaxPool2d(_ArgmaxPool):
     """y[i, j] = max of x over its adaptive window, indices = where (flat in the plane);
     d/dx: each output's gradient goes to its argmax element, summed where windows share
     one."""
@@ -349,16 +358,7 @@ class AdaptiveMaxPool2d(Function):
                                        for (start, size), k in zip(windows, offset)])
                 yield x[(Ellipsis, *mesh)], flat_index(mesh, spatial), None
 
-        values, indices = _running_max(xp, candidates())
-        ctx.save_for_backward(indices)
-        ctx.mark_non_differentiable(indices)
-        ctx.in_shape, ctx.d = x.shape, len(out)
-        return values, indices
-
-    @staticmethod
-    def backward(ctx, g_values, g_indices=None):
-        (indices,) = ctx.saved_tensors
-        return scatter_to_planes(ctx, g_values, indices, ctx.in_shape, ctx.d), None
+        return _ArgmaxPool.keep_winners(ctx, candidates(), x.shape, len(out))
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
