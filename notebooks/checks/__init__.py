@@ -1,0 +1,21 @@
+"""Checks for the notebooks' exercises: one module per lesson (``lesson02.py`` for
+``02_gradient_clipping``), one function per exercise.
+
+A lesson leaves each answer as ``...``; its check cell then says the exercise is still open
+and passes, so the lesson runs top to bottom. Given an answer, the check asserts it, with a
+message that says what was expected. The notebooks in ``solutions/`` fill the answers in and
+run the same checks, so CI proves every check accepts a right answer.
+"""
+
+
+def unanswered(*answers):
+    """True, with a note printed, while any of ``answers`` is still the placeholder ``...``."""
+    if any(answer is ... for answer in answers):
+        print("Not answered yet: replace the ... above with your answer and run the cell again.")
+        return True
+    return False
+
+
+def passed(message):
+    """Print the verdict of a check that held."""
+    print(f"Correct: {message}")
