@@ -1,7 +1,7 @@
 """The Pascanu et al. (2013) experiments on tiny configurations: gradients vanish or explode
-with the spectral radius, the cliff is a jump that clipping steps over safely, the
-temporal-order data is what the task says, training runs, and the commands write their
-plots."""
+with the spectral radius, the cliff is a jump that clipping steps over safely, notebook 02's
+RNN counts its explosions, the temporal-order data is what the task says, training runs,
+and the commands write their plots."""
 
 import importlib.util
 import math
@@ -9,6 +9,7 @@ import statistics
 
 import pytest
 
+import minigrad as mg
 from minigrad.experiments import cliff, exploding, temporal_order
 
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
@@ -41,6 +42,50 @@ def test_clipping_bounds_every_step_and_plain_descent_is_thrown():
     assert max(plain.jumps) > 10
     assert max(clipped.jumps) <= cliff.LR * cliff.MAX_NORM + 1e-6
     assert len(clipped.path) == len(clipped.losses) == 16
+
+
+def test_remember_first_has_the_lessons_size_and_a_scaled_orthogonal_recurrence():
+    model = exploding.RememberFirst(hidden=8, radius=1.5)
+    assert sum(p.numel() for p in exploding.RememberFirst().parameters()) == 1153
+    w = model.rnn.weight_hh_l0.double()
+    product = (w @ w.transpose(0, 1)).tolist()
+    for i, row in enumerate(product):
+        for j, value in enumerate(row):
+            assert value == pytest.approx(2.25 if i == j else 0.0, abs=1e-5)
+    assert tuple(model(mg.randn(5, 3, 1)).shape) == (3, 1)
+
+
+def test_a_run_explodes_past_the_factor_or_when_not_finite():
+    limit = exploding.EXPLODE_FACTOR * 2.0
+    calm = exploding.Run([4.0] * 30, [2.0, limit, 1.0] + [1.0] * 27)
+    assert not calm.exploded and calm.exploded_at is None
+    assert calm.growth == pytest.approx(exploding.EXPLODE_FACTOR)
+    assert calm.final_loss == pytest.approx(4.0)
+    wild = exploding.Run([1.0, 1.0, 1.0], [2.0, 3.0, limit * 1.01])
+    assert wild.exploded and wild.exploded_at == 2 and wild.finite
+    stopped = exploding.Run([1.0, math.nan], [2.0, 3.0])
+    assert stopped.exploded_at == 1 and stopped.growth == math.inf
+    assert stopped.final_loss == math.inf
+
+
+def test_training_shares_the_start_clips_and_stops_at_the_first_overflow():
+    plain = exploding.train_remember_first(0, None, steps=2, length=10)
+    clipped = exploding.train_remember_first(0, 0.5, steps=2, length=10)
+    assert plain.grad_norms[0] == clipped.grad_norms[0] > 0.5   # same weights, same batch
+    assert plain.losses[0] == clipped.losses[0] and plain.losses[1] != clipped.losses[1]
+    calls = []
+
+    def counting_step(loss, parameters, optimizer):
+        calls.append(len(parameters))
+        optimizer.zero_grad()
+        loss.backward()
+        return 1.0
+
+    run = exploding.train_remember_first(0, steps=3, length=5, step=counting_step)
+    assert calls == [4 + 2] * 3 and run.grad_norms == [1.0] * 3
+    blown = exploding.train_remember_first(0, None, steps=40, lr=1e3, length=10)
+    assert not blown.finite and len(blown.losses) < 40
+    assert all(math.isfinite(n) for n in blown.grad_norms[:-1] + blown.losses[:-1])
 
 
 def test_temporal_order_batches_hold_two_relevant_symbols_in_their_windows():

@@ -1,27 +1,44 @@
-"""Exploding and vanishing gradients (Pascanu, Mikolov and Bengio, 2013), two ways:
+"""Exploding and vanishing gradients (Pascanu, Mikolov and Bengio, 2013), three ways:
 
 (a) how the gradient of a loss at the last step with respect to the first hidden state
     scales with the sequence length, for a tanh RNN whose recurrent matrix has spectral
     radius below or above 1: it shrinks (vanishes) or grows (explodes) geometrically, until
     the growing state saturates tanh;
 (b) the cliff (``cliff.py``): where the gradient explodes, a plain descent step is thrown
-    far away, and clipping the gradient norm keeps it on course.
+    far away, and clipping the gradient norm keeps it on course;
+(c) ``RememberFirst`` and ``train_remember_first``, the set-up of notebook 02: a tanh RNN
+    with spectral radius 1.5 that must output the first of 40 numbers, trained by SGD at a
+    learning rate too large for its gradients, so that without clipping it explodes in
+    practically every seed.
 
     python -m minigrad.experiments.exploding [--output DIR] [--seed N]
 
-prints a table for each part and writes ``gradient_norms.png`` and ``cliff.png``.
+prints a table for parts (a) and (b) and writes ``gradient_norms.png`` and ``cliff.png``;
+notebook 02 runs part (c) over several seeds.
 """
 
+import dataclasses
+import math
 import time
+import warnings
 
 import minigrad as mg
 from minigrad.experiments import cliff
-from minigrad.experiments.common import format_table, output_file, parser, pyplot, scaled_orthogonal
+from minigrad.experiments.common import (
+    format_table,
+    gradient_step,
+    output_file,
+    parser,
+    pyplot,
+    scaled_orthogonal,
+)
 from minigrad.nn.utils import get_total_norm
 
 RADII = (0.8, 0.95, 1.05, 1.2)
 LENGTHS = (5, 10, 20, 40, 80, 160)
 H0_SCALE = 1e-3   # small enough that tanh starts in its linear regime
+EXPLODE_FACTOR = 1000   # a run explodes when its gradient norm passes 1000 x its first one
+FINAL_WINDOW = 20       # the final loss of a run is the mean over its last 20 steps
 
 
 def _unit(v):
@@ -78,6 +95,94 @@ def plot_gradient_norms(norms, lengths, path):
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+class RememberFirst(mg.nn.Module):
+    """Read a sequence, one number per step, and output the first number at the end: a tanh
+    ``RNN(1, hidden)`` whose recurrent matrix is a random orthogonal matrix times ``radius``,
+    read out by ``Linear(hidden, 1)`` on the last hidden state. Input (time, batch, 1)."""
+
+    def __init__(self, hidden=32, radius=1.5):
+        super().__init__()
+        self.rnn = mg.nn.RNN(1, hidden)
+        self.head = mg.nn.Linear(hidden, 1)
+        with mg.no_grad():
+            self.rnn.weight_hh_l0.copy_(scaled_orthogonal(hidden, radius).float())
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        return self.head(h_n[0])
+
+
+@dataclasses.dataclass
+class Run:
+    """One training run: the loss and the gradient norm (before any clipping) of each step,
+    up to and including the first step where either was not finite."""
+
+    losses: list
+    grad_norms: list
+
+    @property
+    def finite(self):
+        return all(math.isfinite(v) for v in self.losses + self.grad_norms)
+
+    @property
+    def growth(self):
+        """The largest gradient norm over the first one; inf for a run that went non-finite."""
+        return max(self.grad_norms) / self.grad_norms[0] if self.finite else math.inf
+
+    @property
+    def exploded_at(self):
+        """The first step whose loss or norm is not finite or whose norm passes
+        ``EXPLODE_FACTOR`` times the first step's; None if the run never exploded."""
+        limit = EXPLODE_FACTOR * self.grad_norms[0]
+        for step, (loss, norm) in enumerate(zip(self.losses, self.grad_norms)):
+            if not (math.isfinite(loss) and math.isfinite(norm) and norm <= limit):
+                return step
+        return None
+
+    @property
+    def exploded(self):
+        return self.exploded_at is not None
+
+    @property
+    def final_loss(self):
+        """Mean loss of the last ``FINAL_WINDOW`` steps; inf for a run that went non-finite."""
+        if not self.finite:
+            return math.inf
+        tail = self.losses[-FINAL_WINDOW:]
+        return sum(tail) / len(tail)
+
+
+def train_remember_first(seed=0, max_norm=None, steps=100, lr=0.1, length=40, batch=32,
+                         hidden=32, radius=1.5, step=None):
+    """Train ``RememberFirst`` with plain SGD on fresh random batches (inputs N(0, 1), target
+    the first input, MSE loss), clipping the gradient norm to ``max_norm`` (None: never).
+
+    ``step(loss, parameters, optimizer)`` replaces the backward-clip-step of each iteration
+    (it returns the gradient norm before its clipping), so other clipping rules can be tried.
+    The same seed gives the same initial weights and batches. The run stops at the first
+    non-finite loss or gradient norm: nothing after it can be trained.
+    """
+    if step is None:
+        def step(loss, parameters, optimizer):
+            return gradient_step(loss, parameters, optimizer, max_norm)[0]
+    mg.manual_seed(seed)
+    model = RememberFirst(hidden, radius)
+    parameters = list(model.parameters())
+    optimizer = mg.optim.SGD(parameters, lr=lr)
+    run = Run([], [])
+    with warnings.catch_warnings():
+        # NOTE: an exploding run overflows float32 before it is stopped; that is the point
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(steps):
+            x = mg.randn(length, batch, 1)
+            loss = mg.nn.functional.mse_loss(model(x), x[0])
+            run.grad_norms.append(float(step(loss, parameters, optimizer)))
+            run.losses.append(loss.item())
+            if not run.finite:
+                break
+    return run
 
 
 def main(argv=None):
