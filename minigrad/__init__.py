@@ -40,6 +40,7 @@ from minigrad.ops.statistics import (all, amax, amin, any, count_nonzero, cumpro
 from minigrad.random import Generator
 
 # NOTE: these families' __all__ are exactly the names torch has at its top level
+from minigrad.ops.bitwise import *  # noqa: F403, I001
 from minigrad.ops.comparison import *  # noqa: F403, I001
 from minigrad.ops.diagonals import *  # noqa: F403, I001
 from minigrad.ops.gather_scatter import *  # noqa: F403, I001
@@ -80,6 +81,7 @@ __all__ = [
     "ceil", "floor", "floor_divide", "round", "sign", "trunc", "div", "divide",
     "all", "amax", "amin", "any", "count_nonzero", "cumprod", "cumsum", "logsumexp", "norm",
     "prod", "std", "std_mean", "var_mean",
+    *ops.bitwise.__all__,
     *ops.comparison.__all__,
     *ops.diagonals.__all__,
     *ops.gather_scatter.__all__,

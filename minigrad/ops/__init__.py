@@ -11,6 +11,7 @@ from minigrad.ops import (
     activation_piecewise,
     activation_smooth,
     attention,
+    bitwise,
     comparison,
     convolution,
     diagonals,
@@ -38,6 +39,7 @@ from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.activation_piecewise import *  # noqa: F403
 from minigrad.ops.activation_smooth import *  # noqa: F403
 from minigrad.ops.attention import *  # noqa: F403
+from minigrad.ops.bitwise import *  # noqa: F403
 from minigrad.ops.comparison import *  # noqa: F403
 from minigrad.ops.convolution import *  # noqa: F403
 from minigrad.ops.diagonals import *  # noqa: F403
@@ -83,4 +85,5 @@ __all__ = ["activation", "activation_piecewise", "activation_smooth", "elementwi
            "convolution", "pooling", "interpolation",
            *convolution.__all__, *pooling.__all__, *interpolation.__all__,
            "attention", *attention.__all__,
+           "bitwise", *bitwise.__all__,
            ]

@@ -105,6 +105,16 @@ class ConversionMethods:
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
+    def __format__(self, format_spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats its value, ``self.item()``, with the spec
+        (an empty one too: ``f"{loss}"`` is ``'0.25'``); any other tensor takes only the empty
+        spec, which gives ``str(self)``, and raises TypeError for another, as in PyTorch."""
+        # NOTE: PyTorch does this for a plain Tensor only: a 0-d Parameter is formatted as
+        # any other object, so ``f"{p:.2f}"`` raises there too
+        if self.ndim == 0 and type(self) is minigrad.Tensor:
+            return format(self.item(), format_spec)
+        return object.__format__(self, format_spec)
+
 
 def _to_device(device=None, dtype=None, non_blocking=False, copy=False):
     return device, dtype, copy

@@ -4,6 +4,18 @@ values notices."""
 
 import minigrad
 from minigrad.errors import DTypeError, ShapeError
+from minigrad.tensor_methods.comparison import takes_bitwise_operand
+
+
+def _bitwise_inplace_operator(name):
+    """``self <op>= other`` as ``self.<name>_(other)``, or NotImplemented for an operand the
+    bitwise ops do not take (Python then raises its TypeError)."""
+    def operator(self, other):
+        if not takes_bitwise_operand(other):
+            return NotImplemented
+        return self._bitwise_(name, other)
+    operator.__name__ = operator.__qualname__ = f"__i{name.removeprefix('bitwise_')}__"
+    return operator
 
 
 class InPlaceMethods:
@@ -73,6 +85,36 @@ class InPlaceMethods:
 
     def __itruediv__(self, other):
         return self.div_(other)
+
+    def _bitwise_(self, name, *other):
+        """This tensor overwritten with ``minigrad.ops.<name>(self, *other)``, whose shape
+        must be this tensor's; as in PyTorch, an integer result is cast to this tensor's
+        integer dtype, but a bool tensor takes only a bool result."""
+        result = getattr(minigrad.ops, name)(self, *other)
+        if result.shape != self.shape:
+            raise ShapeError(f"{name}_: output with shape {tuple(self.shape)} doesn't match "
+                             f"the broadcast shape {tuple(result.shape)}")
+        if self.data.dtype.kind == "b" and result.data.dtype.kind != "b":
+            raise DTypeError(f"{name}_: result type {result.dtype.name} can't be cast to the "
+                             "desired output type bool (convert with .long() first)")
+        self._write(f"{name}_")[...] = result.data
+        return self
+
+    def bitwise_and_(self, other):
+        return self._bitwise_("bitwise_and", other)
+
+    def bitwise_or_(self, other):
+        return self._bitwise_("bitwise_or", other)
+
+    def bitwise_xor_(self, other):
+        return self._bitwise_("bitwise_xor", other)
+
+    def bitwise_not_(self):
+        return self._bitwise_("bitwise_not")
+
+    __iand__ = _bitwise_inplace_operator("bitwise_and")
+    __ior__ = _bitwise_inplace_operator("bitwise_or")
+    __ixor__ = _bitwise_inplace_operator("bitwise_xor")
 
     def clamp_(self, min=None, max=None):
         if min is None and max is None:
