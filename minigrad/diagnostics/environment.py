@@ -9,8 +9,6 @@ first tells its reader which of those it ran on.
 import os
 import platform
 
-import numpy as np
-
 
 def _blas_lines():
     from threadpoolctl import threadpool_info
@@ -29,9 +27,10 @@ def environment():
     """The library versions, default backend, BLAS kernel and thread count, as text."""
     import minigrad as mg
 
+    numpy = mg.backends.get_backend("numpy").xp
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     lines = [f"minigrad {mg.__version__} on Python {platform.python_version()}, "
-             f"NumPy {np.__version__}, backend {mg.backends.get_default_backend()}, "
+             f"NumPy {numpy.__version__}, backend {mg.backends.get_default_backend()}, "
              f"{platform.machine()}",
              *_blas_lines(),
              f"OPENBLAS_CORETYPE={coretype}" if coretype else "OPENBLAS_CORETYPE not set "

@@ -20,7 +20,7 @@ from minigrad.ops import activation_smooth as _activation_smooth
 from minigrad.ops import dropout as _dropout
 from minigrad.ops import loss as _loss
 from minigrad.ops import normalization as _norm
-from minigrad.ops._operands import float_pair, require_float
+from minigrad.ops._operands import float_pair, require_float, require_tensor
 from minigrad.ops.activation import *  # noqa: F403 - every activation, by its __all__
 from minigrad.ops.activation_piecewise import *  # noqa: F403
 from minigrad.ops.activation_smooth import *  # noqa: F403
@@ -55,7 +55,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if eps < 0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     if not training:
-        return _normalize_with(input, running_mean, running_var, weight, bias, eps)
+        return _normalize_with("batch_norm", input, running_mean, running_var, weight, bias, eps)
     per_channel = input.data.size // max(input.shape[1], 1)
     if per_channel == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input "
@@ -80,11 +80,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running_mean is None:
             raise RuntimeError("instance_norm: Expected running_mean and running_var to be "
                                "defined when use_input_stats is false")
-        return _normalize_with(input, running_mean, running_var, weight, bias, eps)
+        return _normalize_with("instance_norm", input, running_mean, running_var, weight, bias,
+                               eps)
     spatial = math.prod(input.shape[2:])
     if spatial == 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
-                         f"{tuple(input.shape)}")
+        raise ValueError(f"instance_norm: Expected more than 1 spatial element when training, "
+                         f"got input size {tuple(input.shape)}")
     batch, channels = input.shape[:2]
     instances = input.reshape(1, batch * channels, *input.shape[2:])
     tiled = [None if t is None else t.repeat(batch) for t in (weight, bias)]
@@ -100,7 +101,7 @@ def _check_norm_args(op, input, running_mean, running_var, weight, bias):
     or both None, and every per-channel tensor of shape (C,)."""
     require_float(op, input)
     if input.ndim < 2:
-        raise ValueError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
+        raise ShapeError(f"{op}: expected input of shape (N, C, *) with at least 2 dims, got "
                          f"{tuple(input.shape)}")
     if (running_mean is None) != (running_var is None):
         raise ValueError(f"{op}: running_mean and running_var must either both be None or "
@@ -108,15 +109,21 @@ def _check_norm_args(op, input, running_mean, running_var, weight, bias):
     channels = input.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
-        if t is not None and tuple(t.shape) != (channels,):
+        if t is not None and tuple(require_tensor(op, name, t).shape) != (channels,):
             raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)} but the input "
                              f"{tuple(input.shape)} has {channels} channels")
 
 
-def _normalize_with(input, mean, var, weight, bias, eps):
+def _normalize_with(op, input, mean, var, weight, bias, eps):
     """(input - mean) * weight / sqrt(var + eps) + bias with given per-channel statistics
     (evaluation): the per-channel factor is formed on (C,) arrays first, so the input takes
     one subtraction, one product and one sum."""
+    for name, t in (("running_mean", mean), ("running_var", var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise DTypeError(f"{op}: {name} is {t.dtype.name} but the input is "
+                             f"{input.dtype.name}; minigrad never promotes silently: convert "
+                             "one of them with .to()")
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     scale = 1.0 / (var + eps).sqrt()
     if weight is not None:
@@ -238,6 +245,7 @@ def _channel_dropout(input, p, training, batched):
 def _masked_dropout(input, p, training, mask_shape):
     """input * mask, the mask drawn with the backend's seeded generator in ``mask_shape``
     (the input's, or one that broadcasts to it); the input itself when nothing drops."""
+    require_tensor("dropout", "input", input)
     if not training or p == 0:
         return input
     mask = input._backend.dropout_mask(mask_shape, p, input.data.dtype)
@@ -256,7 +264,9 @@ def _check_same_shape(input, target, op):
 
 
 def _as_target(target, like):
-    return target if isinstance(target, Tensor) else Tensor(target, backend=like._backend)
+    if isinstance(target, Tensor) or not isinstance(like, Tensor):
+        return target  # NOTE: an input that is no tensor is refused by the caller's checks
+    return Tensor(target, backend=like._backend)
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -278,6 +288,7 @@ def l1_loss(input, target, reduction="mean"):
 def _class_loss(function, op, input, target, weight, ignore_index, smoothing, reduction):
     """Check and reshape (N, C, d...) / (C,) inputs to (N, C) rows for the fused class losses."""
     _check_reduction(reduction, op)
+    require_float(op, input)
     target = _as_target(target, input)
     if target.data.dtype.kind not in "iu":
         raise DTypeError(f"{op}: target must hold class indices (an integer tensor), got "
@@ -289,6 +300,10 @@ def _class_loss(function, op, input, target, weight, ignore_index, smoothing, re
                          f"{(input.shape[0], *input.shape[2:])}, the input's shape without "
                          "the class dim 1")
     if input.ndim == 1:
+        if target.data.size != 1:
+            raise ShapeError(f"{op}: a 1-D input {tuple(input.shape)} is one sample of "
+                             f"{input.shape[0]} classes: expected a 0-d target, got "
+                             f"{tuple(target.shape)}")
         input, target = input.unsqueeze(0), target.reshape(1)
     elif input.ndim > 2:
         input = input.reshape(input.shape[0], input.shape[1], -1).transpose(1, 2)
@@ -304,6 +319,9 @@ def _class_loss(function, op, input, target, weight, ignore_index, smoothing, re
         raise IndexError(f"{op}: target {bad} is out of bounds for {classes} classes")
     if weight is not None and tuple(weight.shape) != (classes,):
         raise ShapeError(f"{op}: weight has shape {tuple(weight.shape)}, expected ({classes},)")
+    if weight is not None and weight.dtype != input.dtype:
+        raise DTypeError(f"{op}: weight is {weight.dtype.name} but the input is "
+                         f"{input.dtype.name}; convert the weight with .to(input.dtype)")
     out = function.apply(input, Tensor._make(labels, target._backend), weight, ignore_index,
                          smoothing, reduction)
     return out.reshape(loss_shape) if reduction == "none" else out
@@ -338,6 +356,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     """
     op = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, op)
+    require_float(op, input)
     target = _functional_losses._float_target(op, _as_target(target, input))
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     return _loss.BCEWithLogits.apply(input, target, weight, pos_weight, reduction)

@@ -8,6 +8,7 @@ import warnings
 from minigrad import creation
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.nn.functional_layers import pad
+from minigrad.ops._operands import require_tensor
 from minigrad.ops.attention import ScaledDotProductAttention
 from minigrad.ops.linalg import linear
 from minigrad.ops.shape import cat
@@ -32,6 +33,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     gives zeros, as PyTorch 2.13.
     """
     tensors = (query, key, value)
+    for name, t in zip(("query", "key", "value"), tensors):
+        require_tensor(_SDPA, name, t)
     shapes = tuple(tuple(t.shape) for t in tensors)
     described = f"query {shapes[0]}, key {shapes[1]}, value {shapes[2]}"
     if min(t.ndim for t in tensors) < 2:
@@ -55,7 +58,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores_shape = _broadcast(batches, described) + (shapes[0][-2], shapes[1][-2])
     if attn_mask is not None:
         _check_sdpa_mask(attn_mask, query, scores_shape)
-    scale = 1.0 / math.sqrt(shapes[0][-1]) if scale is None else float(scale)
+    if scale is None:  # NOTE: with E = 0 every score is 0 whatever the scale (PyTorch: uniform)
+        scale = 1.0 / math.sqrt(shapes[0][-1]) if shapes[0][-1] else 1.0
+    scale = float(scale)
     keep = None
     if dropout_p > 0:
         keep = query._backend.dropout_mask(scores_shape, dropout_p, query.data.dtype)

@@ -70,6 +70,9 @@ def _check_ranks(op, input, weight, dims):
     if weight.ndim != dims + 2:
         raise ShapeError(f"{op}: expected a {dims + 2}-D weight, got shape "
                          f"{tuple(weight.shape)} (input {tuple(input.shape)})")
+    if 0 in weight.shape[2:]:
+        raise ShapeError(f"{op}: the kernel sizes must be positive, got weight "
+                         f"{tuple(weight.shape)} (input {tuple(input.shape)})")
 
 
 def _check_dtypes(op, input, weight, bias):
@@ -201,6 +204,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     ``F.conv2d(x, weight)`` with its positions flattened.
     """
     geometry = _window_geometry("unfold", kernel_size, dilation, padding, stride)
+    require_tensor("unfold", "input", input)
     if input.ndim not in (3, 4):
         raise ShapeError(f"unfold: expected a 3-D (unbatched) or 4-D (batched) input, got "
                          f"shape {tuple(input.shape)}")
@@ -218,6 +222,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     (C * kh * kw, L) gives (N, C, *output_size); pixels that several windows cover get the
     sum of their entries."""
     geometry = _window_geometry("fold", kernel_size, dilation, padding, stride)
+    require_tensor("fold", "input", input)
     size = _ints(output_size, 2, "output_size", "fold")
     if input.ndim not in (2, 3):
         raise ShapeError(f"fold: expected a 2-D (unbatched) or 3-D (batched) input, got "

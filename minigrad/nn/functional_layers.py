@@ -10,6 +10,7 @@ from minigrad.ops import _dims
 from minigrad.ops import embedding as _embedding
 from minigrad.ops import normalization_group as _group
 from minigrad.ops._indices import broadcast_shape
+from minigrad.ops._operands import require_float, require_tensor
 from minigrad.ops.linalg import bilinear
 from minigrad.tensor import Tensor
 
@@ -30,6 +31,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if sparse:
         raise NotImplementedError("embedding: sparse=True is not supported (minigrad has no "
                                   "sparse gradients); use sparse=False")
+    require_tensor("embedding", "input", input)
+    require_tensor("embedding", "weight", weight)
     if weight.ndim != 2:
         raise ShapeError(f"embedding: 'weight' must be 2-D, got shape {tuple(weight.shape)}")
     rows = weight.shape[0]
@@ -94,6 +97,7 @@ def pad(input, pad, mode="constant", value=None):
     "replicate" and "circular" copy the input's own elements and take, as PyTorch, 1, 2 or 3
     padded dims of an input with 1 or 2 more dims than that.
     """
+    require_tensor("pad", "input", input)
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise ShapeError(f"pad: padding length must be divisible by 2, got {pad}")
@@ -143,6 +147,7 @@ def _check_edge_widths(mode, size, before, after, shape):
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     """input / max(||input||_p, eps) along ``dim``, as ``torch.nn.functional.normalize``:
     composed of ``norm``, ``clamp`` and a division, so its gradient is theirs."""
+    require_float("normalize", input)
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
 
@@ -151,6 +156,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     which the result drops: sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)), PyTorch's
     formula."""
     for name, x in (("x1", x1), ("x2", x2)):
+        require_tensor("cosine_similarity", name, x)
         if x.data.dtype.kind != "f":
             raise DTypeError(f"cosine_similarity: {name} must be a floating-point tensor, got "
                              f"{x.dtype.name}")
@@ -163,6 +169,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Group normalization (Wu and He, 2018) of (N, C, *) input: each sample's C channels in
     ``num_groups`` groups, each group standardized with its mean and biased variance, then
     per-channel ``weight`` and ``bias``."""
+    require_float("group_norm", input)
     if input.ndim < 2:
         raise ShapeError(f"group_norm: expected at least 2 dims (N, C, *), got input of shape "
                          f"{tuple(input.shape)}")
@@ -184,6 +191,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     n = len(normalized_shape)
+    require_float("rms_norm", input)
     if input.ndim < n or tuple(input.shape[input.ndim - n:]) != normalized_shape:
         raise ShapeError(f"rms_norm: given normalized_shape={normalized_shape}, expected "
                          f"input with shape (*, {', '.join(map(str, normalized_shape))}), but "

@@ -11,6 +11,7 @@ import warnings
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import loss as _loss
 from minigrad.ops import loss_regression as _regression
+from minigrad.ops._operands import require_tensor
 from minigrad.ops.elementwise import cast
 from minigrad.tensor import Tensor
 
@@ -42,9 +43,10 @@ def legacy_reduction(op, size_average, reduce, reduction, allowed=_loss.REDUCTIO
 
 def _operands(op, input, *others):
     """``others`` as tensors of ``input``'s backend, integer and bool ones (and Python data) in
-    ``input``'s dtype; ``input`` must be a float tensor."""
+    ``input``'s dtype; ``input`` must be a float tensor (DTypeError: PyTorch's RuntimeError)."""
+    require_tensor(op, "input", input)
     if input.data.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be a floating point tensor, got {input.dtype.name}")
+        raise DTypeError(f"{op}: input must be a floating point tensor, got {input.dtype.name}")
     converted = []
     for other in others:
         if not isinstance(other, Tensor):

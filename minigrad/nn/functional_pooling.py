@@ -6,6 +6,7 @@ windows or the output size, and calls the op's ``Function`` in ``minigrad.ops.po
 
 from minigrad.ops import interpolation as _interpolation
 from minigrad.ops import pooling as _pooling
+from minigrad.ops._operands import require_tensor
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "interpolate", "max_pool1d",
@@ -31,6 +32,7 @@ def _supported(op, dtype):
 
 def _check_input(op, input, d):
     """A (C, *spatial) or (N, C, *spatial) input, empty in the batch dim at most."""
+    require_tensor(op, "input", input)
     shape = tuple(input.shape)
     if input.ndim not in (d + 1, d + 2) or 0 in shape[input.ndim - d - 1:]:
         raise RuntimeError(f"{op}: expected a {d + 1}-D (unbatched) or {d + 2}-D (batched) "
@@ -219,6 +221,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     the source point (o + 0.5) * in / out - 0.5, or o * (in - 1) / (out - 1) with
     ``align_corners=True``. Other modes and ``antialias`` raise NotImplementedError.
     """
+    require_tensor("interpolate", "input", input)
     if mode == "nearest" and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")

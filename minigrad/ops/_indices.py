@@ -94,9 +94,19 @@ def scatter_source(input, dim, index, src, value, reduce, op):
     return check_index(input, dim, index, op, src), src
 
 
+def one_element_views(index, *arrays):
+    """``index`` and ``arrays`` as they are or, where one of them is 0-d (one element along
+    dim 0, as ``check_index`` counts it, which then lets only 0-d and 1-d arrays through),
+    all as 1-d views, so that the index picks elements rather than whole arrays."""
+    if index.ndim and all(a.ndim for a in arrays if hasattr(a, "shape")):
+        return (index, *arrays)
+    return (index.reshape(1), *[a.reshape(-1) if hasattr(a, "shape") else a for a in arrays])
+
+
 def write_at(backend, target, index, axis, src, accumulate):
     """Write (or, when ``accumulate``, add) ``src`` into ``target`` at ``index`` along
     ``axis``, in place; ``src`` is an array read in the index's block, or a scalar."""
+    index, target, src = one_element_views(index, target, src)
     picks = along(backend.xp, index, axis)
     values = src[block(index.shape)] if hasattr(src, "shape") else src
     if accumulate:
@@ -118,7 +128,9 @@ def check_mask(input, mask, op):
     """The broadcast shape of ``input`` and ``mask``, which must be a bool tensor."""
     if not isinstance(mask, Tensor) or mask.data.dtype.kind != "b":
         got = mask.dtype.name if isinstance(mask, Tensor) else type(mask).__name__
-        raise RuntimeError(f"{op}: mask must be a bool tensor, got {got}")
+        # NOTE: a DTypeError is both PyTorch's RuntimeError (a non-bool tensor) and its
+        # TypeError (a NumPy array)
+        raise DTypeError(f"{op}: mask must be a bool tensor, got {got}")
     return broadcast_shape(input._backend.xp, op, input.shape, mask.shape)
 
 

@@ -43,6 +43,8 @@ def binary_operands(a, b, true_division=False):
             return a, b
     a, b = _python_scalar(a), _python_scalar(b)
     like = a if isinstance(a, Tensor) else b
+    if not isinstance(like, Tensor):
+        return a, b  # NOTE: no tensor at all: the Function refuses them, naming the op
     if not isinstance(a, Tensor) and not is_scalar(a):
         a = Tensor(a, backend=like._backend)
     if not isinstance(b, Tensor) and not is_scalar(b):
@@ -90,9 +92,19 @@ def require_float(op, t):
     return t
 
 
+def refuse_bool(op, t):
+    """``t`` unless it is a bool tensor: DTypeError naming ``op`` (PyTorch's clamping
+    activations take integers, but no bools)."""
+    if isinstance(t, Tensor) and t.data.dtype.kind == "b":
+        raise DTypeError(f"{op}: bool inputs are not supported (input of shape "
+                         f"{tuple(t.shape)}); convert with {conversion(dtypes.default_float)}")
+    return t
+
+
 def require_one_dtype(op, *tensors):
     """DTypeError naming the dtypes, the shapes and the conversion unless ``tensors`` share
-    one dtype (PyTorch's products refuse mixed operands, integer with float included)."""
+    one dtype (PyTorch's products refuse mixed operands, integer with float included) and
+    it is not bool (PyTorch has no bool products)."""
     first = tensors[0].data.dtype
     if any(t.data.dtype != first for t in tensors):
         names = ", ".join(t.dtype.name for t in tensors)
@@ -101,6 +113,9 @@ def require_one_dtype(op, *tensors):
         fix = " or ".join(floats) or conversion(tensors[0].dtype)
         raise DTypeError(f"{op}: expected operands of one dtype, got {names} (shapes {shapes}); "
                          f"minigrad never promotes silently: convert with {fix}")
+    if first.kind == "b":
+        raise DTypeError(f"{op}: not implemented for bool operands; convert them with "
+                         f"{conversion(dtypes.default_float)} or .long()")
 
 
 def float_pair(op, a, b):

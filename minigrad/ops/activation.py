@@ -4,7 +4,7 @@ import math
 
 from minigrad.autograd.function import Function
 from minigrad.ops import _dims
-from minigrad.ops._operands import require_float
+from minigrad.ops._operands import as_float, require_float
 
 __all__ = ["relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus", "gelu", "softmax",
            "log_softmax"]
@@ -224,31 +224,35 @@ def relu(x):
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return LeakyReLU.apply(x, negative_slope)
+    """As PyTorch, integer and bool input raises."""
+    return LeakyReLU.apply(require_float("leaky_relu", x), negative_slope)
 
 
 def elu(x, alpha=1.0):
-    return ELU.apply(x, alpha)
+    """As PyTorch, integer and bool input raises."""
+    return ELU.apply(require_float("elu", x), alpha)
 
 
 def sigmoid(x):
-    return Sigmoid.apply(x)
+    """As PyTorch, integer and bool input gives the default float dtype."""
+    return Sigmoid.apply(as_float(x))
 
 
 def tanh(x):
-    return Tanh.apply(x)
+    """As PyTorch, integer and bool input gives the default float dtype."""
+    return Tanh.apply(as_float(x))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    """Softplus, a smooth ReLU, as ``torch.nn.functional.softplus``."""
-    return Softplus.apply(input, beta, threshold)
+    """Softplus, a smooth ReLU, as ``torch.nn.functional.softplus`` (integer input raises)."""
+    return Softplus.apply(require_float("softplus", input), beta, threshold)
 
 
 def gelu(x, approximate="none"):
     """GELU with the exact erf form, or PyTorch's ``approximate="tanh"``."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(x, approximate)
+    return GELU.apply(require_float("gelu", x), approximate)
 
 
 def softmax(x, dim):

@@ -12,6 +12,7 @@ tensor: minigrad does not differentiate through in-place changes.
 
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
+from minigrad.ops._operands import as_float, refuse_bool, require_float, require_tensor
 
 __all__ = ["hardtanh", "relu6", "hardswish", "hardsigmoid", "threshold", "prelu"]
 
@@ -137,7 +138,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val (got min_val="
                          f"{min_val}, max_val={max_val})")
-    return Hardtanh.apply(input, min_val, max_val)
+    # NOTE: integer input gives the default float dtype (PyTorch keeps the integer dtype)
+    return Hardtanh.apply(as_float(refuse_bool("hardtanh", input)), min_val, max_val)
 
 
 def relu6(input, inplace=False):
@@ -148,23 +150,25 @@ def relu6(input, inplace=False):
 
 def hardswish(input, inplace=False):
     """x * relu6(x + 3) / 6 (MobileNetV3), as ``torch.nn.functional.hardswish``."""
-    return Hardswish.apply(input)
+    return Hardswish.apply(require_float("hardswish", input))
 
 
 def hardsigmoid(input, inplace=False):
     """relu6(x + 3) / 6, as ``torch.nn.functional.hardsigmoid``."""
-    return Hardsigmoid.apply(input)
+    return Hardsigmoid.apply(require_float("hardsigmoid", input))
 
 
 def threshold(input, threshold, value, inplace=False):
     """Replace every element not above ``threshold`` with ``value``, as
     ``torch.nn.functional.threshold``."""
-    return Threshold.apply(input, threshold, value)
+    return Threshold.apply(as_float(refuse_bool("threshold", input)), threshold, value)
 
 
 def prelu(input, weight):
     """PReLU with a learned slope ``weight`` (0-d or 1-d: one value, or one per channel of
     dim 1), as ``torch.nn.functional.prelu``; differentiable in both arguments."""
+    require_float("prelu", input)
+    require_tensor("prelu", "weight", weight)
     if weight.ndim > 1:
         raise ShapeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
                          f"ndim = {weight.ndim} (weight {tuple(weight.shape)})")

@@ -14,6 +14,7 @@ import warnings
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 from minigrad.ops import _dims
+from minigrad.ops._operands import as_float, require_float
 from minigrad.ops.activation import logistic, softmax
 
 __all__ = ["silu", "mish", "selu", "celu", "logsigmoid", "softsign", "softmin", "glu"]
@@ -163,34 +164,34 @@ class GLU(Function):
 
 def silu(input, inplace=False):
     """x * sigmoid(x), as ``torch.nn.functional.silu``."""
-    return SiLU.apply(input)
+    return SiLU.apply(require_float("silu", input))
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x)), as ``torch.nn.functional.mish``."""
-    return Mish.apply(input)
+    return Mish.apply(require_float("mish", input))
 
 
 def selu(input, inplace=False):
     """Self-normalizing ELU, as ``torch.nn.functional.selu``."""
-    return SELU.apply(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return SELU.apply(require_float("selu", input), _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """Continuously differentiable ELU, as ``torch.nn.functional.celu``."""
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
-    return CELU.apply(input, alpha, 1.0, 1.0 / alpha)
+    return CELU.apply(require_float("celu", input), alpha, 1.0, 1.0 / alpha)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)) without overflow, as ``torch.nn.functional.logsigmoid``."""
-    return LogSigmoid.apply(input)
+    return LogSigmoid.apply(require_float("logsigmoid", input))
 
 
 def softsign(input):
     """x / (1 + |x|), as ``torch.nn.functional.softsign``."""
-    return Softsign.apply(input)
+    return Softsign.apply(as_float(input))
 
 
 def implicit_dim(ndim):
@@ -202,6 +203,7 @@ def implicit_dim(ndim):
 def softmin(input, dim=None):
     """softmax(-x) along ``dim``, as ``torch.nn.functional.softmin`` (and as PyTorch
     defines it). Without ``dim``, PyTorch's deprecated implicit choice, with its warning."""
+    require_float("softmin", input)
     if dim is None:
         dim = implicit_dim(input.ndim)
         warnings.warn(f"softmin: implicit dimension choice is deprecated; pass dim={dim} "
@@ -212,6 +214,7 @@ def softmin(input, dim=None):
 def glu(input, dim=-1):
     """Gated linear unit: the first half of ``input`` along ``dim`` times the sigmoid of
     the second, as ``torch.nn.functional.glu``."""
+    require_float("glu", input)
     if input.ndim == 0:
         raise ShapeError("glu: glu does not support scalars because halving size must be even")
     axis = _dims.axis(dim, input.ndim, "glu", input.shape)

@@ -1,6 +1,7 @@
 """Dropout: multiply by a mask of zeros and ``1 / (1 - p)`` (inverted dropout)."""
 
 from minigrad.autograd.function import Function
+from minigrad.errors import DTypeError
 
 
 class Dropout(Function):
@@ -15,6 +16,9 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, mask):
+        if x.dtype.kind != "f":  # NOTE: as PyTorch; an integer x times the mask is float64
+            raise DTypeError(f"dropout: expected a floating point input, got {x.dtype.name} "
+                             f"(shape {x.shape}); convert it with .float()")
         ctx.save_for_backward(mask)
         return x * mask
 

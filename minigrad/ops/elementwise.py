@@ -359,6 +359,9 @@ def where(condition, input=None, other=None):
     a, b = binary_operands(input, other)
     if not isinstance(condition, Tensor):
         like = a if isinstance(a, Tensor) else b
+        if not isinstance(like, Tensor):
+            raise TypeError(f"where: condition must be a Tensor, got {type(condition).__name__};"
+                            " make one with a comparison (x > 0)")
         condition = Tensor(condition, backend=like._backend)
     if condition.data.dtype.kind != "b":
         raise DTypeError(f"where: condition must be a bool tensor, got "

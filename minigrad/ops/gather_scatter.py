@@ -18,6 +18,7 @@ from minigrad.ops._indices import (
     check_mask,
     check_same_dtype,
     check_slice_index,
+    one_element_views,
     scatter_source,
     write_at,
 )
@@ -68,15 +69,16 @@ class _Scatter(Function):
     def backward(cls, ctx, g_out):
         xp = ctx.xp
         (index,) = ctx.saved_tensors
-        picks = along(xp, index, ctx.axis)
-        g_x = g_out
-        if not cls.accumulate and ctx.needs_input_grad[0]:
-            g_x = g_out.copy()
-            g_x[picks] = 0  # NOTE: overwritten elements of x reach no output
+        g_x = g_out.copy() if not cls.accumulate and ctx.needs_input_grad[0] else g_out
         g_src = None
         if ctx.needs_input_grad[2]:
             g_src = xp.zeros(ctx.src_shape, dtype=g_out.dtype)
-            g_src[block(index.shape)] = g_out[picks]
+        picked, g_x_flat, g_out_flat, g_src_flat = one_element_views(index, g_x, g_out, g_src)
+        picks = along(xp, picked, ctx.axis)
+        if g_x is not g_out:
+            g_x_flat[picks] = 0  # NOTE: overwritten elements of x reach no output
+        if g_src is not None:
+            g_src_flat[block(picked.shape)] = g_out_flat[picks]
         return g_x, None, g_src, None
 
 

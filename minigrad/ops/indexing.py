@@ -31,7 +31,13 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
-        return x[index]
+        try:
+            return x[index]
+        except IndexError as err:
+            if "too many indices" not in str(err):
+                raise
+            # NOTE: PyTorch's words; NumPy's speak of an "array" the user never made
+            raise IndexError(f"too many indices for a tensor of dimension {x.ndim}") from None
 
     @staticmethod
     def backward(ctx, g_out):

@@ -1,6 +1,8 @@
 """Matrix multiplication with ``numpy.matmul``'s rules (1-D, 2-D and batched operands), and
 the fused linear and bilinear maps of ``nn.Linear`` and ``nn.Bilinear``."""
 
+import math
+
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 from minigrad.ops._operands import require_one_dtype, require_tensor
@@ -56,7 +58,19 @@ def matmul(a, b):
     if inner_a != inner_b:
         raise ShapeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                          f"multiplied ({inner_a} columns in a vs {inner_b} rows in b)")
+    if a.ndim > 2 and b.ndim > 2:
+        _check_batch_dims(a.shape[:-2], b.shape[:-2], a.shape, b.shape)
     return MatMul.apply(a, b)
+
+
+def _check_batch_dims(batch_a, batch_b, shape_a, shape_b):
+    """ShapeError in PyTorch's words unless the batch dims broadcast (NumPy's own message
+    speaks of its internal "remapped" shapes)."""
+    for offset, (m, n) in enumerate(zip(reversed(batch_a), reversed(batch_b))):
+        if m != n and 1 not in (m, n):
+            dim = max(len(batch_a), len(batch_b)) - 1 - offset
+            raise ShapeError(f"matmul: the batch dims of shapes {tuple(shape_a)} and "
+                             f"{tuple(shape_b)} do not broadcast: sizes {m} and {n} at dim {dim}")
 
 
 class Linear(Function):
@@ -74,7 +88,9 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
+        # NOTE: the rows counted, not inferred with -1: NumPy cannot infer them at a size of 0
+        rows = math.prod(x.shape[:-1])
+        y = (x.reshape(rows, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
         if bias is not None:
             y += bias
         return y
@@ -83,14 +99,16 @@ class Linear(Function):
     def backward(ctx, g_y):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        rows = math.prod(x.shape[:-1])
+        g_rows = g_y.reshape(rows, weight.shape[0])
         g_x = None
         if needs[0]:
-            g_x = (g_y.reshape(-1, g_y.shape[-1]) @ weight).reshape(x.shape)
+            g_x = (g_rows @ weight).reshape(x.shape)
         g_weight = g_bias = None
         if needs[1]:
-            g_weight = g_y.reshape(-1, g_y.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+            g_weight = g_rows.T @ x.reshape(rows, x.shape[-1])
         if needs[2]:
-            g_bias = g_y.reshape(-1, g_y.shape[-1]).sum(axis=0)
+            g_bias = g_rows.sum(axis=0)
         return g_x, g_weight, g_bias
 
 
@@ -98,7 +116,9 @@ def linear(x, weight, bias=None):
     """x @ weight.T + bias, as ``torch.nn.functional.linear``; the input has the weight's
     dtype (an integer batch into a float layer raises with the conversion to make)."""
     require_tensor("linear", "input", x)
-    require_one_dtype("linear", x, weight)
+    require_tensor("linear", "weight", weight)
+    operands = (x, weight) if bias is None else (x, weight, require_tensor("linear", "bias", bias))
+    require_one_dtype("linear", *operands)
     if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
         raise ShapeError(f"linear: input has {x.shape[-1] if x.ndim else 0} features, weight "
                          f"expects {weight.shape[1] if weight.ndim == 2 else '?'} (input "
@@ -154,6 +174,9 @@ class Bilinear(Function):
 def bilinear(input1, input2, weight, bias=None):
     """input1 @ weight[k] @ input2 + bias[k] for each output k, as
     ``torch.nn.functional.bilinear``: the inputs share their batch dims (no broadcasting)."""
+    named = {"input1": input1, "input2": input2, "weight": weight, "bias": bias}
+    require_one_dtype("bilinear", *[require_tensor("bilinear", name, t)
+                                    for name, t in named.items() if t is not None])
     if weight.ndim != 3:
         raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape "
                          f"{tuple(weight.shape)}")

@@ -30,6 +30,7 @@ With ``all_sum=None`` the sums stay local: one process, or the op registry's che
 import math
 
 from minigrad.autograd.function import Function
+from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops.normalization import _affine
 
 
@@ -46,6 +47,16 @@ class SyncBatchNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps, all_sum):
+        if x.ndim < 2:
+            raise ShapeError(f"sync_batch_norm: expected an input of shape (N, C, *), got "
+                             f"{tuple(x.shape)}")
+        if x.dtype.kind != "f":
+            raise DTypeError(f"sync_batch_norm: expected a floating point input, got "
+                             f"{x.dtype.name}")
+        for name, t in (("weight", weight), ("bias", bias)):
+            if t is not None and t.shape != (x.shape[1],):
+                raise ShapeError(f"sync_batch_norm: {name} has shape {t.shape}, expected "
+                                 f"({x.shape[1]},) for the input {x.shape}")
         xp = ctx.xp
         channels = x.shape[1]
         axes = (0,) + tuple(range(2, x.ndim))

@@ -10,7 +10,8 @@ returns gradients of the broadcast shape and the engine sums them back to each i
 import math
 
 from minigrad.autograd.function import Function
-from minigrad.ops._operands import as_float, binary_operands
+from minigrad.ops._operands import as_float, binary_operands, require_float
+from minigrad.ops.activation import logistic
 
 __all__ = ["atan2", "erf", "erfc", "fmod", "frac", "hypot", "logaddexp", "reciprocal",
            "remainder", "rsqrt", "square"]
@@ -18,6 +19,9 @@ __all__ = ["atan2", "erf", "erfc", "fmod", "frac", "hypot", "logaddexp", "recipr
 _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
 _ERFC_TAIL_START, _ERFC_TAIL_LEVELS = 2.0, 40
+# NOTE: from x = 28 on, erfc(x) is below the smallest float64 (5e-324) and rounds to 0; the
+# tail is evaluated at most at 30, so x = inf gives that 0 rather than the NaN of inf - inf
+_ERFC_ZERO_FROM = 30.0
 
 
 class Square(Function):
@@ -101,7 +105,7 @@ class Erfc(Function):
     def forward(ctx, x):
         xp = ctx.xp
         ctx.save_for_backward(x)
-        tail = xp.maximum(x, _ERFC_TAIL_START)
+        tail = xp.clip(x, _ERFC_TAIL_START, _ERFC_ZERO_FROM)
         denominator = tail
         for k in range(_ERFC_TAIL_LEVELS, 0, -1):
             denominator = tail + (k / 2) / denominator
@@ -174,30 +178,32 @@ class Hypot(Function):
 
 
 class LogAddExp(Function):
-    """out = log(exp(a) + exp(b)) without overflow;  d/da = exp(a - out),
-    d/db = exp(b - out)."""
+    """out = log(exp(a) + exp(b)) without overflow;  d/da = exp(a - out) = sigmoid(a - b),
+    d/db = sigmoid(b - a).
+
+    NOTE: the sigmoid form, not exp(a - out): at a = inf (out = inf) that is exp(inf - inf),
+    NaN, where the derivative is 1 (and 0 for the finite b)."""
 
     op_name = "logaddexp"
 
     @staticmethod
     def forward(ctx, a, b):
-        out = ctx.xp.logaddexp(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
+        ctx.save_for_backward(a, b)
+        return ctx.xp.logaddexp(a, b)
 
     @staticmethod
     def backward(ctx, g_out):
-        a, b, out = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         xp = ctx.xp
-        return (g_out * xp.exp(a - out) if ctx.needs_input_grad[0] else None,
-                g_out * xp.exp(b - out) if ctx.needs_input_grad[1] else None)
+        return (g_out * logistic(xp, a - b) if ctx.needs_input_grad[0] else None,
+                g_out * logistic(xp, b - a) if ctx.needs_input_grad[1] else None)
 
 
 class _Remainder(Function):
-    """out = a - rounded(a / b) * b;  d/da = 1, d/db = -rounded(a / b). Subclasses name the
-    NumPy remainder function and the rounding it implies (``trunc`` or ``floor``)."""
+    """out = a - q * b for the rounded quotient q;  d/da = 1, d/db = -q. Subclasses name the
+    NumPy remainder function and give the quotient it implies."""
 
-    remainder = rounding = None
+    remainder = None
 
     @classmethod
     def forward(cls, ctx, a, b):
@@ -207,8 +213,7 @@ class _Remainder(Function):
     @classmethod
     def backward(cls, ctx, g_out):
         a, b = ctx.saved_tensors
-        rounded = getattr(ctx.xp, cls.rounding)
-        g_b = -g_out * rounded(a / b) if ctx.needs_input_grad[1] else None
+        g_b = -g_out * cls.quotient(ctx.xp, a, b) if ctx.needs_input_grad[1] else None
         return g_out, g_b
 
 
@@ -217,15 +222,24 @@ class Fmod(_Remainder):
     d/db = -trunc(a / b)."""
 
     op_name = "fmod"
-    remainder, rounding = "fmod", "trunc"
+    remainder = "fmod"
+
+    @staticmethod
+    def quotient(xp, a, b):
+        return xp.trunc(a / b)
 
 
 class Remainder(_Remainder):
-    """out = a - floor(a / b) * b, with b's sign (Python's %);  d/da = 1,
-    d/db = -floor(a / b)."""
+    """out = a - (a // b) * b, with b's sign (Python's %);  d/da = 1, d/db = -(a // b)."""
 
     op_name = "remainder"
-    remainder, rounding = "remainder", "floor"
+    remainder = "remainder"
+
+    @staticmethod
+    def quotient(xp, a, b):
+        # NOTE: floor_divide, the quotient remainder() itself implies: floor(a / b) can differ
+        # (-1 % inf is inf, so the quotient is -1, but floor(-1 / inf) is -0)
+        return xp.floor_divide(a, b)
 
 
 def square(input):
@@ -249,7 +263,8 @@ def erfc(input):
 
 
 def frac(input):
-    return Frac.apply(input)
+    """As PyTorch, integer and bool input raises."""
+    return Frac.apply(require_float("frac", input))
 
 
 def atan2(input, other):

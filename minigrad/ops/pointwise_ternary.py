@@ -7,7 +7,7 @@ operand's dtype, while float32 with float64 is refused (minigrad never promotes 
 """
 
 from minigrad.autograd.function import Function
-from minigrad.ops._operands import _python_scalar, as_float
+from minigrad.ops._operands import _python_scalar, as_float, refuse_bool
 from minigrad.tensor import Tensor
 
 __all__ = ["addcdiv", "addcmul", "clamp", "clip", "lerp", "nan_to_num"]
@@ -209,6 +209,8 @@ def lerp(input, end, weight):
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2, broadcast, as ``torch.addcmul``."""
     operands = _tensors("addcmul", input=input, tensor1=tensor1, tensor2=tensor2)
+    for t in operands:  # NOTE: as PyTorch; bool times a Python number came out float64
+        refuse_bool("addcmul", t)
     return Addcmul.apply(*operands, scalar_for(operands[0], value))
 
 

@@ -107,12 +107,13 @@ def _einsum_gradient(xp, inputs, output, operands, g_out, k, unused):
     subscripts = [output] + [s for j, s in enumerate(inputs) if j != k]
     arrays = [g_out] + [a for j, a in enumerate(operands) if j != k]
     shape = operands[k].shape
-    target = []
+    target, diagonal = [], []
     for position, letter in enumerate(inputs[k]):
         if letter in target:
             fresh = next(unused)
             subscripts.append(letter + fresh)
             arrays.append(xp.eye(shape[position], dtype=g_out.dtype))
+            diagonal.append((target.index(letter), position))
             letter = fresh
         target.append(letter)
     sizes = {}  # each letter's size among the gradient's operands
@@ -124,7 +125,17 @@ def _einsum_gradient(xp, inputs, output, operands, g_out, k, unused):
             subscripts.append(letter)
             arrays.append(xp.ones(shape[position], dtype=g_out.dtype))
     equation = ",".join(subscripts) + "->" + "".join(target)
-    return xp.einsum(equation, *arrays, optimize=True)
+    g = xp.einsum(equation, *arrays, optimize=True)
+    if not diagonal:
+        return g
+    # NOTE: off the diagonal the gradient is 0, but the identity's 0 times an infinite
+    # operand made it NaN there
+    on_diagonal = True
+    for first, repeat in diagonal:
+        rows = xp.arange(shape[first]).reshape([-1 if d == first else 1 for d in range(g.ndim)])
+        cols = xp.arange(shape[repeat]).reshape([-1 if d == repeat else 1 for d in range(g.ndim)])
+        on_diagonal = on_diagonal & (rows == cols)
+    return xp.where(on_diagonal, g, 0)
 
 
 def _explicit(equation, operands):

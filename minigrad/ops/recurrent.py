@@ -6,7 +6,10 @@ engine then runs backpropagation through time over the chain.
 """
 
 from minigrad.autograd.function import Function
+from minigrad.errors import ShapeError
+from minigrad.ops._operands import require_float
 from minigrad.ops.activation import logistic
+from minigrad.tensor import Tensor
 
 
 def _affine(x, weight, bias):
@@ -49,8 +52,8 @@ class RNNCellStep(Function):
         x, h, w_ih, w_hh, h_next = ctx.saved_tensors
         if ctx.nonlinearity == "tanh":
             g_pre = g_h_next * (1 - h_next * h_next)
-        else:
-            g_pre = ctx.xp.where(h_next > 0, g_h_next, 0)
+        else:  # NOTE: PyTorch's relu mask, "not h' <= 0", which lets a NaN's gradient through
+            g_pre = ctx.xp.where(h_next <= 0, 0, g_h_next)
         return (*_linear_grads(ctx, g_pre, g_pre, x, h, w_ih, w_hh, 2), None)
 
 
@@ -132,19 +135,80 @@ class GRUCellStep(Function):
         return (g_x, g_h, *g_params)
 
 
+def _check_step(op, gates, x, states, w_ih, w_hh, b_ih, b_hh):
+    """DTypeError unless every argument is a float tensor, ShapeError naming ``op`` and the
+    shapes unless input (batch, input_size), each state (batch, hidden_size), w_ih
+    (gates * hidden_size, input_size), w_hh (gates * hidden_size, hidden_size) and the
+    biases (gates * hidden_size,) fit together (NumPy's matmul would broadcast extra dims).
+
+    NOTE: this runs at every time step, so the common case is a few comparisons of shapes
+    and dtypes, in straight-line code; only a failure builds the message."""
+    if not _step_fits(gates, x, states, w_ih, w_hh, b_ih, b_hh):
+        _explain_step(op, gates, x, states, w_ih, w_hh, b_ih, b_hh)
+
+
+def _is_float_tensor(t):
+    return isinstance(t, Tensor) and t.data.dtype.kind == "f"
+
+
+def _step_fits(gates, x, states, w_ih, w_hh, b_ih, b_hh):
+    h = states[0]
+    if not (_is_float_tensor(x) and _is_float_tensor(h) and _is_float_tensor(w_ih)
+            and _is_float_tensor(w_hh)):
+        return False
+    x_shape, h_shape = x.data.shape, h.data.shape
+    if len(x_shape) != 2 or len(h_shape) != 2 or x_shape[0] != h_shape[0]:
+        return False
+    rows = gates * h_shape[1]
+    if w_ih.data.shape != (rows, x_shape[1]) or w_hh.data.shape != (rows, h_shape[1]):
+        return False
+    if len(states) > 1 and not (_is_float_tensor(states[1]) and states[1].data.shape == h_shape):
+        return False
+    for b in (b_ih, b_hh):
+        if b is not None and not (_is_float_tensor(b) and b.data.shape == (rows,)):
+            return False
+    return True
+
+
+def _explain_step(op, gates, x, states, w_ih, w_hh, b_ih, b_hh):
+    """The error ``_check_step`` found, in words."""
+    named = {"input": x, "hx": states[0], "cx": states[-1] if len(states) > 1 else None,
+             "w_ih": w_ih, "w_hh": w_hh, "b_ih": b_ih, "b_hh": b_hh}
+    for t in named.values():
+        if t is not None:
+            require_float(op, t)
+    h = states[0]
+    if x.ndim != 2 or h.ndim != 2 or h.shape[0] != x.shape[0]:
+        raise ShapeError(f"{op}: expected input (batch, input_size) and hx (batch, "
+                         f"hidden_size) of one batch, got input {tuple(x.shape)} and hx "
+                         f"{tuple(h.shape)}")
+    rows = gates * h.shape[1]
+    expected = {"input": tuple(x.shape), "hx": tuple(h.shape), "cx": tuple(h.shape),
+                "w_ih": (rows, x.shape[1]), "w_hh": (rows, h.shape[1]), "b_ih": (rows,),
+                "b_hh": (rows,)}
+    for name, t in named.items():
+        if t is not None and tuple(t.shape) != expected[name]:
+            raise ShapeError(f"{op}: {name} has shape {tuple(t.shape)}, expected "
+                             f"{expected[name]} for input {tuple(x.shape)} and hx "
+                             f"{tuple(h.shape)}")
+
+
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     """One Elman RNN step (``nonlinearity`` "tanh" or "relu")."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                          "'relu'.")
+    _check_step("rnn_cell", 1, x, (h,), w_ih, w_hh, b_ih, b_hh)
     return RNNCellStep.apply(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step; returns ``(h', c')``."""
+    _check_step("lstm_cell", 4, x, (h, c), w_ih, w_hh, b_ih, b_hh)
     return LSTMCellStep.apply(x, h, c, w_ih, w_hh, b_ih, b_hh)
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step."""
+    _check_step("gru_cell", 3, x, (h,), w_ih, w_hh, b_ih, b_hh)
     return GRUCellStep.apply(x, h, w_ih, w_hh, b_ih, b_hh)

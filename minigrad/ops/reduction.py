@@ -7,7 +7,9 @@ import builtins
 from collections import namedtuple
 
 from minigrad.autograd.function import Function
+from minigrad.errors import DTypeError
 from minigrad.ops import _dims, elementwise
+from minigrad.ops._operands import require_tensor
 from minigrad.tensor import Tensor
 
 __all__ = ["argmax", "argmin", "max", "mean", "min", "sum", "var"]
@@ -157,8 +159,10 @@ class _quiet_division:  # noqa: N801 - a context manager used like a function
 
 
 def _require_float(x, op):
+    # NOTE: a DTypeError is PyTorch's RuntimeError here as well as a TypeError
+    require_tensor(op, "input", x)
     if x.data.dtype.kind != "f":
-        raise TypeError(f"{op}: needs a floating point tensor, got {x.dtype.name}")
+        raise DTypeError(f"{op}: needs a floating point tensor, got {x.dtype.name}")
 
 
 def sum(x, dim=None, keepdim=False):

@@ -133,6 +133,9 @@ def transpose(input, dim0, dim1):
 
 def permute(input, dims):
     """``input`` with its dims in the order ``dims``."""
+    if len(dims) != input.ndim:  # NOTE: checked first: PyTorch's RuntimeError, no IndexError
+        raise ShapeError(f"permute: {len(dims)} dims {tuple(dims)} given for a tensor of "
+                         f"{input.ndim} dims (shape {tuple(input.shape)})")
     dims = tuple(_dims.axis(d, input.ndim, "permute", input.shape) for d in dims)
     if sorted(dims) != list(range(input.ndim)):
         raise ShapeError(f"permute: dims {dims} are not a permutation of the "

@@ -8,6 +8,7 @@ import operator
 from minigrad.autograd.function import Function
 from minigrad.errors import ShapeError
 from minigrad.ops import _dims
+from minigrad.ops._operands import require_tensor
 from minigrad.ops.indexing import getitem
 from minigrad.ops.shape import permute, reshape, transpose
 from minigrad.tensor import Tensor
@@ -107,6 +108,7 @@ def flip(input, dims):
 def roll(input, shifts, dims=None):
     """``input`` shifted cyclically by ``shifts`` along ``dims`` (an int or a tuple each);
     with ``dims`` None, the flattened tensor is shifted and the shape restored."""
+    require_tensor("roll", "input", input)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(shifts) != 1:
@@ -124,6 +126,7 @@ def roll(input, shifts, dims=None):
 def movedim(input, source, destination):
     """``input`` with the dims ``source`` moved to the places ``destination`` (ints or
     tuples), the other dims keeping their order: a permute."""
+    require_tensor("movedim", "input", input)
     ndim = max(input.ndim, 1)
     src = _axis_list(source, ndim, "movedim", input.shape)
     dst = _axis_list(destination, ndim, "movedim", input.shape)

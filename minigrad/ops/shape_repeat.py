@@ -5,6 +5,7 @@ the gradients of the copies back onto their source."""
 from minigrad.autograd.function import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import _dims
+from minigrad.ops._operands import require_tensor
 from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
 
@@ -118,7 +119,12 @@ def broadcast_to(input, shape):
 
 
 def _counts(repeats, op, shape):
-    repeats = tuple(int(n) for n in repeats)
+    try:
+        repeats = tuple(int(n) for n in repeats)
+    except TypeError:  # NOTE: a NumPy array of counts: its own error names no op
+        kinds = ", ".join(type(n).__name__ for n in repeats)
+        raise TypeError(f"{op}: repeats must be integers or an integer tensor, got {kinds}") \
+            from None
     if any(n < 0 for n in repeats):
         raise ShapeError(f"{op}: repeats {repeats} must be non-negative (tensor of shape "
                          f"{tuple(shape)})")
@@ -168,6 +174,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     place: ``repeats`` times, or ``repeats[i]`` times for slice i. Called with one integer
     tensor (``repeat_interleave(counts)``), it repeats each index i ``counts[i]`` times.
     ``output_size`` is the result's length along dim; a wrong one raises."""
+    require_tensor("repeat_interleave", "input", input)
     if repeats is None:
         if input.ndim != 1:
             raise ShapeError(f"repeat_interleave: the counts must be a 1-d tensor, got shape "

@@ -62,7 +62,8 @@ def _sorted_along(cls, input, dim, descending, k, op):
     axis = _dims.axis_or_none(dim, input.shape, op)
     if axis is not None:
         return ValuesIndices(*cls.apply(input, axis, descending, k))
-    values, indices = cls.apply(input.reshape(1), 0, descending, k)
+    # NOTE: PyTorch's topk of a 0-d tensor gives its element for k=0 as well as for k=1
+    values, indices = cls.apply(input.reshape(1), 0, descending, k if k is None else max(k, 1))
     return ValuesIndices(values.reshape(()), indices.reshape(()))
 
 

@@ -17,9 +17,9 @@ __all__ = ["all", "amax", "amin", "any", "count_nonzero", "cumprod", "cumsum", "
 class Prod(Function):
     """out = prod of x over axes;  d/dx_i = prod of the other elements.
 
-    NOTE: never divides by a zero: where a slice has no zero the gradient is out / x_i, where
-    it has exactly one the zero gets the product of the others and the rest get 0, and where
-    it has two or more every gradient is 0 (exactly, as PyTorch)."""
+    NOTE: the product of the others is the product of the elements before x_i times that of
+    the elements after it, never out / x_i: that would be 0 / 0 at a zero and inf / inf at
+    an infinity, where the product of the others is a number."""
 
     op_name = "prod"
 
@@ -33,12 +33,26 @@ class Prod(Function):
     def backward(ctx, g_out):
         xp = ctx.xp
         (x,) = ctx.saved_tensors
-        is_zero = x == 0
-        nonzero = xp.where(is_zero, 1, x)
-        others = nonzero.prod(axis=ctx.axes, keepdims=True)  # product of the nonzero elements
-        zeros = is_zero.sum(axis=ctx.axes, keepdims=True)
-        g_x = xp.where(zeros == 0, others / nonzero, xp.where(is_zero & (zeros == 1), others, 0))
-        return g_x * xp.reshape(g_out, others.shape), None, None
+        # NOTE: the reduced axes moved last and flattened into one of n elements per slice
+        kept = [axis for axis in range(x.ndim) if axis not in ctx.axes]
+        order = kept + list(ctx.axes)
+        moved = xp.transpose(x, order)
+        n = math.prod(x.shape[axis] for axis in ctx.axes)
+        rows = moved.reshape(moved.shape[:len(kept)] + (n,))
+        others = _exclusive_products(xp, rows).reshape(moved.shape)
+        g_x = xp.transpose(others, [order.index(axis) for axis in range(x.ndim)])
+        kept_shape = tuple(1 if axis in ctx.axes else size for axis, size in enumerate(x.shape))
+        return g_x * xp.reshape(g_out, kept_shape), None, None
+
+
+def _exclusive_products(xp, rows):
+    """For each element of the last axis, the product of all the others in its row."""
+    if not rows.shape[-1]:
+        return rows
+    ones = xp.ones(rows.shape[:-1] + (1,), dtype=rows.dtype)
+    before = xp.concatenate([ones, xp.cumprod(rows[..., :-1], axis=-1)], axis=-1)
+    after = xp.concatenate([ones, xp.cumprod(xp.flip(rows, -1)[..., :-1], axis=-1)], axis=-1)
+    return before * xp.flip(after, -1)
 
 
 class LogSumExp(Function):
@@ -169,7 +183,10 @@ class CumSum(Function):
 class CumProd(Function):
     """out_i = x_0 * ... * x_i along axis;  d/dx_i = (sum over j >= i of g_j out_j) / x_i.
 
-    NOTE: the division assumes x has no zeros (PyTorch handles them with a slower path)."""
+    NOTE: the division needs x free of zeros and infinities (0 / 0, inf / inf); with any, the
+    gradient is the sum written out without it, as PyTorch's slower path: d/dx_i =
+    (x_0 ... x_{i-1}) * (sum over j >= i of g_j x_{i+1} ... x_j), which takes n^2 products
+    for n elements along the axis."""
 
     op_name = "cumprod"
 
@@ -183,7 +200,28 @@ class CumProd(Function):
     @staticmethod
     def backward(ctx, g_out):
         x, out = ctx.saved_tensors
-        return _reverse_cumsum(ctx.xp, g_out * out, ctx.axis) / x, None
+        xp = ctx.xp
+        if bool(xp.isfinite(x).all()) and bool((x != 0).all()):
+            return _reverse_cumsum(xp, g_out * out, ctx.axis) / x, None
+        return _cumprod_grad_without_division(xp, x, g_out, ctx.axis), None
+
+
+def _cumprod_grad_without_division(xp, x, g, axis):
+    """cumprod's gradient for x with zeros or infinities (see ``CumProd``): with the axis
+    last, spans[..., i, j] = x_{i+1} ... x_j for j >= i (a cumprod of the row with the
+    elements up to i set to 1)."""
+    if x.ndim == 0:  # NOTE: a 0-d x is its own running product
+        return g
+    x, g = xp.moveaxis(x, axis, -1), xp.moveaxis(g, axis, -1)
+    n = x.shape[-1]
+    position = xp.arange(n)
+    after_i = position[None, :] > position[:, None]  # [i, k]: k > i
+    spans = xp.cumprod(xp.where(after_i, x[..., None, :], 1), axis=-1)
+    reached = xp.where(~(position[None, :] < position[:, None]), spans, 0)  # [i, j]: j >= i
+    later = (reached * g[..., None, :]).sum(axis=-1)
+    ones = xp.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    before = xp.concatenate([ones, xp.cumprod(x[..., :-1], axis=-1)], axis=-1)[..., :n]
+    return xp.moveaxis(before * later, -1, axis)
 
 
 def _reverse_cumsum(xp, g, axis):
