@@ -4,6 +4,7 @@ Python ints and bools on either side, broadcasting, 0-d and empty tensors; the i
 the errors PyTorch raises; and ``Tensor.__format__``."""
 
 import numpy as np
+import operand_pairs
 import pytest
 from conftest import USABLE
 
@@ -40,23 +41,11 @@ NUMPY = {"bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
 
 
 def _both(spec, view=slice(None)):
-    """(minigrad operand, torch operand) for a dtype name or a Python number."""
-    if not isinstance(spec, str):
-        return spec, spec
-    array = np.array(ARRAYS[spec][view])  # a 0-d array, not a NumPy scalar
-    return mg.tensor(array), torch.from_numpy(array.copy())
+    return operand_pairs.both(ARRAYS, spec, view)
 
 
 def _operands(pair):
-    """Every (label, ours, theirs) arrangement of a pair: same shape, broadcast (a row
-    against a column), a 0-d input against the other, both 0-d, and empty."""
-    a, b = pair
-    yield "same", _both(a), _both(b)
-    yield "broadcast", _both(a, (slice(0, 1), slice(None))), _both(b, (slice(None), slice(0, 1)))
-    yield "0-d input", _both(a, (1, 2)), _both(b)
-    yield "0-d other", _both(a), _both(b, (0, 1))
-    yield "both 0-d", _both(a, (0, 0)), _both(b, (2, 3))
-    yield "empty", _both(a, (slice(0, 0), slice(None))), _both(b, (slice(0, 1), slice(None)))
+    return operand_pairs.arrangements(ARRAYS, pair)
 
 
 def assert_same(ours, theirs, label=""):

@@ -3,6 +3,7 @@ float, integer and bool operands, Python numbers, broadcasting, 0-d and empty te
 infinities; the errors PyTorch raises; and the same answers on every backend."""
 
 import numpy as np
+import operand_pairs
 import pytest
 from conftest import USABLE
 
@@ -36,21 +37,11 @@ COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "
 
 
 def _both(spec, view=slice(None)):
-    """(minigrad operand, torch operand) for a dtype name or a Python number."""
-    if not isinstance(spec, str):
-        return spec, spec
-    array = np.array(ARRAYS[spec][view])  # a 0-d array, not a NumPy scalar
-    return mg.tensor(array), torch.from_numpy(array.copy())
+    return operand_pairs.both(ARRAYS, spec, view)
 
 
 def _operands(pair):
-    """Every (label, ours, theirs) arrangement of a pair: same shape, broadcast (rows
-    against a column), 0-d and empty."""
-    a, b = pair
-    yield "same", _both(a), _both(b)
-    yield "broadcast", _both(a, (slice(0, 1), slice(None))), _both(b, (slice(None), slice(0, 1)))
-    yield "0-d", _both(a, (0, 1)), _both(b)
-    yield "empty", _both(a, (slice(0, 0), slice(None))), _both(b, (slice(0, 1), slice(None)))
+    return operand_pairs.arrangements(ARRAYS, pair)
 
 
 def assert_same(ours, theirs, label=""):

@@ -19,3 +19,12 @@ def unanswered(*answers):
 def passed(message):
     """Print the verdict of a check that held."""
     print(f"Correct: {message}")
+
+
+def word_answer(answer, expected, hint, verdict):
+    """Assert a one-word (or few-word) answer, case and surrounding spaces ignored."""
+    if unanswered(answer):
+        return
+    assert isinstance(answer, str) and answer.strip().lower() == expected, (
+        f"got {answer!r}: {hint}")
+    passed(verdict)

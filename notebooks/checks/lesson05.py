@@ -5,7 +5,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.autograd import gradcheck
 
-from . import passed, unanswered
+from . import passed, unanswered, word_answer
 
 WIDTH = 6
 
@@ -104,10 +104,9 @@ def rms_norm_backward(fn):
 
 def momentum_curve(answer):
     """BatchNorm's momentum changes only the running statistics, used in eval mode."""
-    if unanswered(answer):
-        return
-    assert isinstance(answer, str) and answer.strip().lower() == "test loss", (
-        f"got {answer!r}: the momentum only sets how the running statistics average; which "
-        "mode uses them?")
-    passed("the momentum acts on the running statistics only, which only eval mode (the test "
-           "loss) uses; the training loss, computed with batch statistics, is unchanged")
+    word_answer(answer, "test loss",
+                "the momentum only sets how the running statistics average; which mode uses "
+                "them?",
+                "the momentum acts on the running statistics only, which only eval mode (the "
+                "test loss) uses; the training loss, computed with batch statistics, is "
+                "unchanged")
