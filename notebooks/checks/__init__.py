@@ -8,6 +8,15 @@ run the same checks, so CI proves every check accepts a right answer.
 """
 
 
+def relative_error(analytic, numerical, floor=1e-8):
+    """CS231n's largest |a - n| / max(|a|, |n|) over the elements (``floor`` keeps 0/0 out)."""
+    import numpy as np
+
+    analytic, numerical = np.asarray(analytic), np.asarray(numerical)
+    scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numerical)), floor)
+    return float(np.max(np.abs(analytic - numerical) / scale))
+
+
 def unanswered(*answers):
     """True, with a note printed, while any of ``answers`` is still the placeholder ``...``."""
     if any(answer is ... for answer in answers):

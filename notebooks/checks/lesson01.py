@@ -5,7 +5,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.autograd import gradcheck
 
-from . import passed, unanswered, word_answer
+from . import passed, relative_error, unanswered, word_answer
 
 
 class _Probe:
@@ -104,8 +104,7 @@ def tanh_backward(fn):
     assert answer.shape == x.shape, f"expected shape {x.shape}, got {answer.shape}"
     step = 1e-5
     numerical = g_y * (np.tanh(x + step) - np.tanh(x - step)) / (2 * step)
-    error = np.max(np.abs(answer - numerical)
-                   / np.maximum(np.maximum(np.abs(answer), np.abs(numerical)), 1e-8))
+    error = relative_error(answer, numerical)
     assert error < 1e-7, (
         f"relative error {error:.1e} against finite differences (expected below 1e-7): "
         "the local slope of tanh is 1 - y^2, times the incoming gradient")

@@ -5,7 +5,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.autograd import gradcheck
 
-from . import passed, unanswered, word_answer
+from . import passed, relative_error, unanswered, word_answer
 
 WIDTH = 6
 
@@ -94,8 +94,7 @@ def rms_norm_backward(fn):
         down[index] -= step
         numerical[index] = ((g_hat * x_hat_of(up)[0]).sum()
                             - (g_hat * x_hat_of(down)[0]).sum()) / (2 * step)
-    error = np.max(np.abs(answer - numerical)
-                   / np.maximum(np.maximum(np.abs(answer), np.abs(numerical)), 1e-8))
+    error = relative_error(answer, numerical)
     assert error < 1e-6, (
         f"relative error {error:.1e} against finite differences (expected below 1e-6): "
         "start from LayerNorm's formula and drop what no mean subtraction leaves out")
