@@ -54,7 +54,7 @@ class GELU(FusedExactGelu):
     generic code here."""
 
     forward_loop = staticmethod(lambda x, params, y: loops.gelu_forward(x, y))
-    backward_loop = staticmethod(lambda x, y, params, g, out: loops.gelu_backward(x, g, out))
+    backward_loop = staticmethod(lambda x, y, params, g, out: loops.gelu_backward(x, y, g, out))
 
 
 # NOTE: the piecewise-linear activations are comparisons and arithmetic, which the generic
