@@ -42,8 +42,8 @@ class ScaledDotProductAttention(Function):
         scores *= scale
         if is_causal:
             # NOTE: one (L, S) lower triangle, broadcast over the batch and the heads
-            causal = xp.tri(scores.shape[-2], scores.shape[-1], dtype=bool)
-            scores = xp.where(causal, scores, -xp.inf)
+            above = ~xp.tri(scores.shape[-2], scores.shape[-1], dtype=bool)
+            xp.copyto(scores, -xp.inf, where=above)  # NOTE: in place, no second array
         if mask is not None:
             scores = xp.where(mask, scores, -xp.inf) if mask.dtype == bool else scores + mask
         probs = _safe_softmax(xp, scores)
@@ -66,7 +66,11 @@ class ScaledDotProductAttention(Function):
             g_probs += g_weights
         if keep is not None:
             g_probs *= keep
-        g_scores = probs * (g_probs - (g_probs * probs).sum(axis=-1, keepdims=True))
+        # NOTE: p * (g_p - sum(g_p * p)) in place on g_p, a fresh product: two passes, no
+        # temporaries of the scores' size beyond the one the sum needs
+        g_probs -= (g_probs * probs).sum(axis=-1, keepdims=True)
+        g_probs *= probs
+        g_scores = g_probs
         g_query = g_scores @ key * ctx.scale if needs[0] else None
         g_key = xp.swapaxes(g_scores, -1, -2) @ query * ctx.scale if needs[1] else None
         g_mask = g_scores if ctx.float_mask and needs[3] else None
