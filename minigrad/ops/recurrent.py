@@ -135,14 +135,15 @@ class GRUCellStep(Function):
         return (g_x, g_h, *g_params)
 
 
-def _check_step(op, gates, x, states, w_ih, w_hh, b_ih, b_hh):
+def check_step(op, gates, x, states, w_ih, w_hh, b_ih, b_hh):
     """DTypeError unless every argument is a float tensor, ShapeError naming ``op`` and the
     shapes unless input (batch, input_size), each state (batch, hidden_size), w_ih
     (gates * hidden_size, input_size), w_hh (gates * hidden_size, hidden_size) and the
     biases (gates * hidden_size,) fit together (NumPy's matmul would broadcast extra dims).
 
-    NOTE: this runs at every time step, so the common case is a few comparisons of shapes
-    and dtypes, in straight-line code; only a failure builds the message."""
+    NOTE: a cell function runs this at every call (the sequence layers, once per layer), so
+    the common case is a few comparisons of shapes and dtypes, in straight-line code; only a
+    failure builds the message."""
     if not _step_fits(gates, x, states, w_ih, w_hh, b_ih, b_hh):
         _explain_step(op, gates, x, states, w_ih, w_hh, b_ih, b_hh)
 
@@ -171,7 +172,7 @@ def _step_fits(gates, x, states, w_ih, w_hh, b_ih, b_hh):
 
 
 def _explain_step(op, gates, x, states, w_ih, w_hh, b_ih, b_hh):
-    """The error ``_check_step`` found, in words."""
+    """The error ``check_step`` found, in words."""
     named = {"input": x, "hx": states[0], "cx": states[-1] if len(states) > 1 else None,
              "w_ih": w_ih, "w_hh": w_hh, "b_ih": b_ih, "b_hh": b_hh}
     for t in named.values():
@@ -198,17 +199,17 @@ def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                          "'relu'.")
-    _check_step("rnn_cell", 1, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    check_step("rnn_cell", 1, x, (h,), w_ih, w_hh, b_ih, b_hh)
     return RNNCellStep.apply(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step; returns ``(h', c')``."""
-    _check_step("lstm_cell", 4, x, (h, c), w_ih, w_hh, b_ih, b_hh)
+    check_step("lstm_cell", 4, x, (h, c), w_ih, w_hh, b_ih, b_hh)
     return LSTMCellStep.apply(x, h, c, w_ih, w_hh, b_ih, b_hh)
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step."""
-    _check_step("gru_cell", 3, x, (h,), w_ih, w_hh, b_ih, b_hh)
+    check_step("gru_cell", 3, x, (h,), w_ih, w_hh, b_ih, b_hh)
     return GRUCellStep.apply(x, h, w_ih, w_hh, b_ih, b_hh)

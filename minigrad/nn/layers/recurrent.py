@@ -27,14 +27,22 @@ __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
+CELLS = {"RNN_TANH": "rnn_cell", "RNN_RELU": "rnn_cell", "LSTM": "lstm_cell",
+         "GRU": "gru_cell"}
+
+
 def _step(mode, x, state, weights):
-    """One time step of one layer; ``state`` is h, or (h, c) for the LSTM."""
+    """One time step of one layer; ``state`` is h, or (h, c) for the LSTM.
+
+    NOTE: the step Functions themselves, not ``rnn_cell`` and friends, which check their
+    arguments: ``run_layers`` checks a layer's first step, and every later step has the
+    same shapes and dtypes, so none is checked again."""
     if mode == "LSTM":
-        return recurrent.lstm_cell(x, state[0], state[1], *weights)
+        return recurrent.LSTMCellStep.apply(x, state[0], state[1], *weights)
     if mode == "GRU":
-        return recurrent.gru_cell(x, state, *weights)
-    return recurrent.rnn_cell(x, state, *weights,
-                              nonlinearity="tanh" if mode == "RNN_TANH" else "relu")
+        return recurrent.GRUCellStep.apply(x, state, *weights)
+    return recurrent.RNNCellStep.apply(x, state, *weights,
+                                       "tanh" if mode == "RNN_TANH" else "relu")
 
 
 def run_layers(mode, steps, states, layer_weights, dropout=0.0, training=False):
@@ -47,6 +55,9 @@ def run_layers(mode, steps, states, layer_weights, dropout=0.0, training=False):
     """
     finals = []
     for index, (state, weights) in enumerate(zip(states, layer_weights)):
+        if steps:
+            recurrent.check_step(CELLS[mode], GATES[mode], steps[0],
+                                 state if mode == "LSTM" else (state,), *weights)
         outputs = []
         for x in steps:
             state = _step(mode, x, state, weights)
