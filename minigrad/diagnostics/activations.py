@@ -15,6 +15,14 @@ _RELUS = (activation.ReLU, activation.LeakyReLU, activation.ELU, activation.GELU
 SATURATION = 0.98  # a tanh beyond +-0.98, or a sigmoid within 0.01 of 0 or 1, is saturated
 
 
+def watched_layers(model, types=WATCHED):
+    """(label, module) for each submodule of ``types``, in model order; the label is the
+    module's name with its class, "0 (Linear)", as the recorders' histories are keyed."""
+    for name, module in model.named_modules():
+        if name and isinstance(module, types):
+            yield f"{name} ({type(module).__name__})", module
+
+
 class ActivationStats:
     """Forward hooks on the layers of ``model`` (those of ``types``) recording, per forward
     pass in training mode: ``mean``, ``std``, ``saturated`` (fraction of sigmoid/tanh
@@ -29,12 +37,10 @@ class ActivationStats:
         self.keep_values, self.sample_size = keep_values, sample_size
         self._rng = get_backend("numpy").new_generator(seed)
         self.history, self._handles = {}, []
-        for name, module in model.named_modules():
-            if name and isinstance(module, types):
-                label = f"{name} ({type(module).__name__})"
-                self.history[label] = {"mean": [], "std": [], "saturated": [], "dead": [],
-                                       "values": []}
-                self._handles.append(module.register_forward_hook(self._recorder(label)))
+        for label, module in watched_layers(model, types):
+            self.history[label] = {"mean": [], "std": [], "saturated": [], "dead": [],
+                                   "values": []}
+            self._handles.append(module.register_forward_hook(self._recorder(label)))
 
     def _recorder(self, label):
         def hook(module, inputs, output):

@@ -8,9 +8,8 @@ saturated units that pass almost no gradient.
 """
 
 from minigrad.backends import get_backend
-from minigrad.diagnostics.activations import WATCHED
-from minigrad.diagnostics.palette import depth_colors
-from minigrad.diagnostics.plotting import axes
+from minigrad.diagnostics.activations import WATCHED, watched_layers
+from minigrad.diagnostics.plotting import axes, depth_colors
 from minigrad.nn.layers import activation
 
 KINDS = ("activations", "gradients")
@@ -53,11 +52,9 @@ class LayerHistograms:
     def __init__(self, model, types=WATCHED):
         self.history = {kind: {} for kind in KINDS}
         self._modules, self._handles = {}, []
-        for name, module in model.named_modules():
-            if name and isinstance(module, types):
-                label = f"{name} ({type(module).__name__})"
-                self._modules[label] = module
-                self._handles.append(module.register_forward_hook(self._recorder(label)))
+        for label, module in watched_layers(model, types):
+            self._modules[label] = module
+            self._handles.append(module.register_forward_hook(self._recorder(label)))
         if not self._modules:
             raise ValueError(f"LayerHistograms: the model has no layers of the watched types "
                              f"{[t.__name__ for t in types]}")

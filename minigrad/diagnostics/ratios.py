@@ -10,8 +10,7 @@ update a thousandth of the weights) is the rule of thumb for a good learning rat
 import math
 
 from minigrad.autograd.grad_mode import no_grad
-from minigrad.diagnostics.palette import depth_colors
-from minigrad.diagnostics.plotting import axes
+from minigrad.diagnostics.plotting import axes, depth_colors
 
 GUIDE = -3.0  # log10 of the ~1e-3 update-to-data ratio that usually trains well
 
